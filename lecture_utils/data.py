@@ -1,0 +1,118 @@
+"""Corpora shipped with the course, the standard train/validation split, and the
+sequential chunks that truncated backpropagation through time trains on.
+
+Provenance of every corpus (source, licence, size, sha256) is in `corpora/README.md`;
+`load_corpus` checks the checksum so a damaged install fails loudly instead of training
+on the wrong text.
+"""
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Corpus:
+    name: str
+    filename: str
+    description: str
+    source: str
+    licence: str
+    sha256: str
+
+
+CORPORA = {
+    c.name: c
+    for c in [
+        Corpus(
+            "hello", "hello.txt",
+            'the word "hello": the seed lecture\'s first character-level language model',
+            'A. Karpathy, "The Unreasonable Effectiveness of Recurrent Neural Networks" (2015)',
+            "a single English word: not subject to copyright",
+            "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
+        ),
+        Corpus(
+            "shakespeare", "tinyshakespeare.txt",
+            "Tiny Shakespeare: ~40,000 lines of Shakespeare's plays, 65 distinct characters",
+            "data/tinyshakespeare/input.txt of the char-rnn repository (A. Karpathy)",
+            "public domain",
+            "86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+        ),
+        Corpus(
+            "c", "stb_c_code.txt",
+            "C source of the stb single-file libraries (S. Barrett), 97 distinct characters",
+            "github.com/nothings/stb at commit 31c1ad37456438565541f4919958214b6e762fb4",
+            "public domain (Unlicense), or MIT at the user's choice",
+            "261a44278eefab5942458628a8bc7d627c0e831487d898d788bd6c2a92cf5063",
+        ),
+    ]
+}
+
+
+def load_corpus(name):
+    """The full text of a shipped corpus: 'hello', 'shakespeare' or 'c'."""
+    if name not in CORPORA:
+        raise ValueError(f"unknown corpus {name!r}; the shipped corpora are {sorted(CORPORA)}")
+    corpus = CORPORA[name]
+    raw = resources.files("lecture_utils").joinpath("corpora", corpus.filename).read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != corpus.sha256:
+        raise ValueError(
+            f"corpus {name!r} ({corpus.filename}) is damaged: sha256 {digest} "
+            f"does not match the recorded {corpus.sha256}; reinstall lecture_utils"
+        )
+    return raw.decode("utf-8")
+
+
+def train_val_split(text, train_fraction=0.9):
+    """The standard split: the first 90% of the characters train, the last 10% validate.
+
+    Contiguous, not shuffled: a character LM must be validated on text it has not seen
+    in any context, and the split must match the published baselines (char-rnn, nanoGPT).
+    """
+    if len(text) == 0:
+        raise ValueError("cannot split empty text")
+    if not 0 < train_fraction < 1:
+        raise ValueError(f"train_fraction must lie strictly between 0 and 1; got {train_fraction}")
+    n = int(len(text) * train_fraction)
+    if n == 0 or n == len(text):
+        raise ValueError(
+            f"a text of {len(text)} characters is too short to split {train_fraction:.0%} / "
+            f"{1 - train_fraction:.0%} with both parts non-empty"
+        )
+    return text[:n], text[n:]
+
+
+def sequential_chunks(data, seq_length):
+    """Cut a long sequence into consecutive (inputs, targets) chunks for truncated BPTT.
+
+    data: (L,) character indices. Chunk k covers inputs data[k*T : (k+1)*T] and targets
+    shifted by one, data[k*T + 1 : (k+1)*T + 1], with T = seq_length. The chunks follow
+    each other without gaps, so a training loop can carry the last hidden state h_T of
+    one chunk in as h_0 of the next: the model then sees the whole text as one sequence,
+    while gradients flow back at most T steps. The last chunk may be shorter than T.
+
+    Returns a list of (inputs (T,), targets (T,)) pairs.
+    """
+    data = np.asarray(data)
+    if data.ndim != 1:
+        raise ValueError(f"data must be one-dimensional (L,); got shape {data.shape}")
+    if isinstance(seq_length, bool) or not isinstance(seq_length, (int, np.integer)):
+        raise ValueError(f"seq_length must be an integer; got {seq_length!r}")
+    if len(data) < 2:
+        raise ValueError(
+            f"need at least 2 characters to make one (input, target) pair; got {len(data)}"
+        )
+    if seq_length < 1:
+        raise ValueError(f"seq_length must be at least 1; got {seq_length}")
+    if seq_length > len(data) - 1:
+        raise ValueError(
+            f"seq_length {seq_length} is longer than the text allows: {len(data)} characters "
+            f"give {len(data) - 1} (input, target) pairs"
+        )
+    chunks = []
+    for start in range(0, len(data) - 1, seq_length):
+        stop = min(start + seq_length, len(data) - 1)  # the last input needs a target
+        chunks.append((data[start:stop], data[start + 1:stop + 1]))
+    return chunks

@@ -1,0 +1,41 @@
+"""Optimisers and gradient clipping for the NumPy models (dicts of arrays)."""
+import numpy as np
+
+
+class Adagrad:
+    """Adagrad, as in min-char-rnn: each parameter's step shrinks with the sum of its
+    squared gradients so far.
+
+        G += g**2;   w -= lr * g / sqrt(G + eps)
+
+    Parameters are updated in place.
+    """
+
+    def __init__(self, lr=0.1, eps=1e-8):
+        if lr <= 0:
+            raise ValueError(f"learning rate must be positive; got {lr}")
+        self.lr, self.eps = lr, eps
+        self.memory = {}
+
+    def step(self, params, grads):
+        for name, g in grads.items():
+            if name not in params:
+                raise ValueError(f"gradient {name!r} has no parameter of that name")
+            if g.shape != params[name].shape:
+                raise ValueError(f"gradient {name!r} has shape {g.shape}; its parameter has {params[name].shape}")
+            G = self.memory.setdefault(name, np.zeros_like(params[name]))
+            G += g * g
+            params[name] -= self.lr * g / np.sqrt(G + self.eps)
+
+
+def clip_by_value(grads, limit):
+    """Clip every gradient element into [-limit, limit], in place (min-char-rnn uses 5).
+
+    A crude guard against exploding gradients: it changes the gradient's direction, which
+    clipping by the norm does not.
+    """
+    if limit <= 0:
+        raise ValueError(f"clipping limit must be positive; got {limit}")
+    for g in grads.values():
+        np.clip(g, -limit, limit, out=g)
+    return grads
