@@ -6,12 +6,15 @@ class Adagrad:
     """Adagrad, as in min-char-rnn: each parameter's step shrinks with the sum of its
     squared gradients so far.
 
-        G += g**2;   w -= lr * g / sqrt(G + eps)
+        G += g**2;   w -= lr * g / (sqrt(G) + eps)
 
-    Parameters are updated in place.
+    eps sits outside the square root, as in torch.optim.Adagrad. min-char-rnn puts 1e-8
+    inside it, which is harmless for its summed loss but not for a mean loss: gradients
+    of 1e-5 give G ~ 1e-10, eps dominates, and training stalls at the unigram loss.
+    Outside, the update is unchanged when the loss is scaled. Parameters change in place.
     """
 
-    def __init__(self, lr=0.1, eps=1e-8):
+    def __init__(self, lr=0.1, eps=1e-10):
         if lr <= 0:
             raise ValueError(f"learning rate must be positive; got {lr}")
         self.lr, self.eps = lr, eps
@@ -25,7 +28,7 @@ class Adagrad:
                 raise ValueError(f"gradient {name!r} has shape {g.shape}; its parameter has {params[name].shape}")
             G = self.memory.setdefault(name, np.zeros_like(params[name]))
             G += g * g
-            params[name] -= self.lr * g / np.sqrt(G + self.eps)
+            params[name] -= self.lr * g / (np.sqrt(G) + self.eps)
 
 
 def clip_by_value(grads, limit):

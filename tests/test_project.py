@@ -1,0 +1,76 @@
+"""The project's set-up: dependency lists that agree, the test command CI runs, and a
+project that stands alone."""
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+
+ROOT = Path(__file__).parent.parent
+CONDA_TO_PIP = {"pytorch": "torch"}
+
+
+def pyproject():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+
+def pip_requirements():
+    project = pyproject()
+    reqs = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
+    return {Requirement(r).name.lower(): str(Requirement(r).specifier) for r in reqs}
+
+
+def conda_requirements():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    out, builds, pip_section = {}, {}, []
+    for dep in env["dependencies"]:
+        if isinstance(dep, dict):
+            pip_section += dep["pip"]
+            continue
+        # conda's "name=version=build" or "name>=a,<b"
+        m = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(=(?P<exact>[^=<>]+)(=(?P<build>\S+))?|(?P<range>[<>=!].*))?", dep)
+        assert m, f"cannot read environment.yml entry {dep!r}"
+        name = CONDA_TO_PIP.get(m[1].lower(), m[1].lower())
+        spec = f"=={m['exact']}" if m["exact"] else (m["range"] or "")
+        out[name], builds[name] = str(SpecifierSet(spec)), m["build"]
+    return out, builds, pip_section, env
+
+
+def test_environment_yml_lists_the_same_dependencies_as_pyproject():
+    conda, _, _, _ = conda_requirements()
+    python = conda.pop("python")
+    conda.pop("pip")
+    assert conda == pip_requirements()
+    version = python.removeprefix("==")
+    assert SpecifierSet(pyproject()["requires-python"]).contains(version)
+
+
+def test_environment_yml_is_binder_ready_and_cpu_only():
+    _, builds, pip_section, env = conda_requirements()
+    assert env["channels"][0] == "conda-forge"
+    assert builds["torch"].startswith("cpu"), "plain pytorch takes a CUDA build where conda sees CUDA"
+    assert "-e ." in pip_section, "repo2docker installs lecture_utils only through the pip section"
+
+
+def test_torch_is_pinned_exactly():
+    # Any range that admits a newer release pulls a multi-GB CUDA wheel from PyPI.
+    assert re.fullmatch(r"==\d+\.\d+\.\d+", pip_requirements()["torch"])
+
+
+def test_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "./course test" in readme and "./course lab" in readme
+    assert readme.index("./course lab") < readme.index("./course test") < 2000, "the README opens with them"
+    assert re.search(r"^exec \./course test\s*$", ci, re.M)
+
+
+def test_nothing_reads_the_shared_folder():
+    # CI and learners clone the project alone; nothing may depend on files beside it.
+    pattern = re.compile("/".join(["", "work", "shared"]) + "|" + re.escape("../" + "shared"))
+    files = [ROOT / "course", ROOT / ".ci" / "run", *ROOT.glob("lecture_utils/**/*.py"),
+             *ROOT.glob("tests/*.py"), *ROOT.glob("notebooks/*.ipynb")]
+    offenders = [str(f.relative_to(ROOT)) for f in files if pattern.search(f.read_text(encoding="utf-8"))]
+    assert not offenders

@@ -1,0 +1,83 @@
+"""Adagrad, clipping, the training loop and evaluation, against hand-worked values."""
+import numpy as np
+import pytest
+
+from lecture_utils.numpy_rnn import init_char_lm
+from lecture_utils.optim import Adagrad, clip_by_value
+from lecture_utils.plots import probability_table, smooth
+from lecture_utils.train import evaluate_char_lm, train_char_lm
+from lecture_utils.vocab import Vocabulary
+
+
+def test_adagrad_hand_worked():
+    params = {"w": np.array([1.0, 2.0])}
+    opt = Adagrad(lr=0.5, eps=0.0)
+    opt.step(params, {"w": np.array([2.0, -4.0])})   # G = (4, 16): step lr * g / sqrt(G) = lr * sign(g)
+    np.testing.assert_allclose(params["w"], [0.5, 2.5])
+    opt.step(params, {"w": np.array([0.0, 3.0])})    # G = (4, 25): step 0.5 * 3 / 5 = 0.3
+    np.testing.assert_allclose(params["w"], [0.5, 2.2])
+
+
+def test_adagrad_ignores_the_scale_of_the_loss():
+    a, b = {"w": np.ones(3)}, {"w": np.ones(3)}
+    opt_a, opt_b = Adagrad(0.1), Adagrad(0.1)
+    for g in np.random.default_rng(0).standard_normal((5, 3)):
+        opt_a.step(a, {"w": g})
+        opt_b.step(b, {"w": g * 1e-3})  # a mean loss has smaller gradients than a sum
+    np.testing.assert_allclose(a["w"], b["w"], rtol=1e-6)
+
+
+def test_adagrad_errors():
+    with pytest.raises(ValueError, match="learning rate must be positive"):
+        Adagrad(lr=0)
+    with pytest.raises(ValueError, match="gradient 'v' has no parameter"):
+        Adagrad().step({"w": np.ones(2)}, {"v": np.ones(2)})
+    with pytest.raises(ValueError, match=r"gradient 'w' has shape \(3,\); its parameter has \(2,\)"):
+        Adagrad().step({"w": np.ones(2)}, {"w": np.ones(3)})
+
+
+def test_clip_by_value():
+    grads = {"a": np.array([-7.0, 0.5, 9.0])}
+    clip_by_value(grads, 5.0)
+    np.testing.assert_array_equal(grads["a"], [-5.0, 0.5, 5.0])
+    with pytest.raises(ValueError, match="clipping limit must be positive"):
+        clip_by_value(grads, 0)
+
+
+def test_training_learns_hello():
+    vocab = Vocabulary("helo")
+    params = init_char_lm(4, 3, rng=0)
+    losses = train_char_lm(params, vocab.encode("hello"), 4, 300, Adagrad(0.1))
+    assert losses[0] == pytest.approx(np.log(4), abs=1e-3)
+    assert losses[-1] < 0.05
+
+
+def test_callback_runs_every_k_steps_and_at_the_end():
+    seen = []
+    params = init_char_lm(4, 3, rng=0)
+    train_char_lm(params, np.array([0, 1, 2, 2, 3]), 2, 7, Adagrad(0.1),
+                  callback=lambda step, p: seen.append(step), every=3)
+    assert seen == [3, 6, 7]
+
+
+def test_uniform_model_evaluates_to_ln_v():
+    # All-zero weights give p = 1/V for every character: the loss is ln V exactly.
+    params = {k: np.zeros_like(v) for k, v in init_char_lm(7, 5, rng=0).items()}
+    data = np.random.default_rng(0).integers(0, 7, 2500)
+    assert evaluate_char_lm(params, data, chunk=1000) == pytest.approx(np.log(7), abs=1e-12)
+
+
+def test_evaluation_does_not_depend_on_the_chunk_size():
+    params = init_char_lm(6, 8, rng=0, scale=0.5)
+    data = np.random.default_rng(1).integers(0, 6, 300)
+    a = evaluate_char_lm(params, data, chunk=299)
+    b = evaluate_char_lm(params, data, chunk=7)
+    assert a == pytest.approx(b, abs=1e-12)
+
+
+def test_smooth_and_table():
+    np.testing.assert_allclose(smooth([1, 2, 3, 4], 2), [1, 1.5, 2.5, 3.5])
+    table = probability_table(np.full((2, 4), 0.25), Vocabulary("helo"), [0, 1], [1, 2])
+    assert table.splitlines()[2].split() == ["1", "h", "e", "|", "0.250", "0.250", "0.250", "0.250", "|", "0.250"]
+    with pytest.raises(ValueError, match="must match"):
+        probability_table(np.full((2, 3), 0.25), Vocabulary("helo"), [0, 1], [1, 2])
