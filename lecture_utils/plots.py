@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .numpy_rnn import softmax
+from .vocab import visible
 
 
 def smooth(values, window):
@@ -50,7 +51,7 @@ def probability_table(probs, vocab, inputs, targets):
             f"probs (T, V) = {probs.shape} must match {len(inputs)} inputs, "
             f"{len(targets)} targets and a vocabulary of {len(vocab)}"
         )
-    names = [repr(c)[1:-1] for c in vocab.chars]  # shows '\n' rather than a line break
+    names = [visible(c) for c in vocab.chars]
     head = f"{'t':>2}  {'x_t':>4} {'target':>6} | " + " ".join(f"{n:>6}" for n in names) + " | p(target)"
     lines = [head, "-" * len(head)]
     for t in range(T):
@@ -61,21 +62,26 @@ def probability_table(probs, vocab, inputs, targets):
     return "\n".join(lines)
 
 
-def plot_temperature(logits, labels, temperatures=(0.5, 1.0, 2.0)):
-    """Bars of softmax(logits / tau) for each temperature tau, one group per label."""
+def plot_temperature(logits, labels, temperatures=(0.5, 1.0, 2.0), top=None):
+    """Bars of softmax(logits / tau) for each temperature tau, one group per label.
+
+    logits (V,), labels: V names. top: show only the `top` likeliest characters; their
+    probabilities are still those of the softmax over all V.
+    """
     logits = np.asarray(logits, dtype=np.float64)
     if logits.ndim != 1 or len(labels) != len(logits):
         raise ValueError(f"need one label per logit; got {len(labels)} labels for logits of shape {logits.shape}")
+    shown = np.argsort(logits)[::-1][:top]
     fig, ax = plt.subplots(figsize=(7, 3))
     width = 0.8 / len(temperatures)
-    x = np.arange(len(logits))
+    x = np.arange(len(shown))
     for i, tau in enumerate(temperatures):
-        ax.bar(x + (i - (len(temperatures) - 1) / 2) * width, softmax(logits / tau), width,
+        ax.bar(x + (i - (len(temperatures) - 1) / 2) * width, softmax(logits / tau)[shown], width,
                label=f"temperature {tau:g}")
-    ax.set_xticks(x, labels)
+    ax.set_xticks(x, [labels[j] for j in shown])
     ax.set_xlabel("next character")
     ax.set_ylabel("probability")
-    ax.set_title("softmax(y / temperature)")
+    ax.set_title("softmax(y / temperature)" + (f": the {len(shown)} likeliest characters" if top else ""))
     ax.legend()
     fig.tight_layout()
     return ax

@@ -7,6 +7,14 @@ an order you choose, such as the lecture's h, e, l, o.
 """
 import numpy as np
 
+# How characters that would be invisible or break a line are shown in tables and plots.
+_VISIBLE = {" ": "␣", "\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def visible(char):
+    """A printable stand-in for a character: '␣' for a space, '\\n' for a line break."""
+    return _VISIBLE.get(char, char)
+
 
 class Vocabulary:
     """An ordered set of V characters.

@@ -122,3 +122,8 @@ def test_every_chunk_pairs_each_input_with_a_target():
         for seq_length in range(1, L):
             for x, y in sequential_chunks(np.arange(L), seq_length):
                 np.testing.assert_array_equal(y, x + 1)
+
+
+def test_visible_stand_ins():
+    from lecture_utils.vocab import visible
+    assert [visible(c) for c in " \n\ta"] == ["␣", "\\n", "\\t", "a"]

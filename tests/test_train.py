@@ -81,3 +81,14 @@ def test_smooth_and_table():
     assert table.splitlines()[2].split() == ["1", "h", "e", "|", "0.250", "0.250", "0.250", "0.250", "|", "0.250"]
     with pytest.raises(ValueError, match="must match"):
         probability_table(np.full((2, 3), 0.25), Vocabulary("helo"), [0, 1], [1, 2])
+
+
+def test_temperature_plot_keeps_the_full_softmax():
+    import matplotlib
+    matplotlib.use("Agg")
+    from lecture_utils.plots import plot_temperature
+    logits = np.log([0.5, 0.3, 0.2])
+    ax = plot_temperature(logits, ["a", "b", "c"], temperatures=(1.0,), top=2)
+    heights = [bar.get_height() for bar in ax.patches]
+    np.testing.assert_allclose(heights, [0.5, 0.3])   # not renormalised over the two shown
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
