@@ -241,11 +241,11 @@ def sample(params, prime, length, temperature=1.0, rng=None):
     """
     if not np.isfinite(temperature) or temperature <= 0:
         raise ValueError(
-            f"temperature must be a positive number; got {temperature}. (As it falls to 0, "
-            "sampling approaches always taking the most likely character.)"
+            f"temperature must be a positive number; got {temperature!r}. As the temperature "
+            "falls towards 0, sampling approaches always taking the most likely character."
         )
-    if length < 0:
-        raise ValueError(f"length must be at least 0; got {length}")
+    if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
+        raise ValueError(f"length must be an integer >= 0; got {length!r}")
     rng = np.random.default_rng(rng)
     V, H = _check_char_lm(params, np.zeros(np.shape(params.get("W_hh", []))[:1]))
     prime = _check_indices("prime", prime, V)

@@ -12,11 +12,14 @@ class Adagrad:
     inside it, which is harmless for its summed loss but not for a mean loss: gradients
     of 1e-5 give G ~ 1e-10, eps dominates, and training stalls at the unigram loss.
     Outside, the update is unchanged when the loss is scaled. Parameters change in place.
+    One optimiser per model: its sums G are kept by parameter name.
     """
 
     def __init__(self, lr=0.1, eps=1e-10):
-        if lr <= 0:
-            raise ValueError(f"learning rate must be positive; got {lr}")
+        if not np.isfinite(lr) or lr <= 0:
+            raise ValueError(f"learning rate must be a positive number; got {lr}")
+        if not np.isfinite(eps) or eps < 0:
+            raise ValueError(f"eps must be a number >= 0; got {eps}")
         self.lr, self.eps = lr, eps
         self.memory = {}
 
@@ -27,6 +30,9 @@ class Adagrad:
             if g.shape != params[name].shape:
                 raise ValueError(f"gradient {name!r} has shape {g.shape}; its parameter has {params[name].shape}")
             G = self.memory.setdefault(name, np.zeros_like(params[name]))
+            if G.shape != g.shape:
+                raise ValueError(f"this optimiser's sums for {name!r} have shape {G.shape}, not {g.shape}: "
+                                 "use a new optimiser for a new model")
             G += g * g
             params[name] -= self.lr * g / (np.sqrt(G) + self.eps)
 
@@ -37,8 +43,8 @@ def clip_by_value(grads, limit):
     A crude guard against exploding gradients: it changes the gradient's direction, which
     clipping by the norm does not.
     """
-    if limit <= 0:
-        raise ValueError(f"clipping limit must be positive; got {limit}")
+    if not np.isfinite(limit) or limit <= 0:
+        raise ValueError(f"clipping limit must be a positive number; got {limit}")
     for g in grads.values():
         np.clip(g, -limit, limit, out=g)
     return grads

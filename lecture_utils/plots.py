@@ -71,6 +71,8 @@ def plot_temperature(logits, labels, temperatures=(0.5, 1.0, 2.0), top=None):
     logits = np.asarray(logits, dtype=np.float64)
     if logits.ndim != 1 or len(labels) != len(logits):
         raise ValueError(f"need one label per logit; got {len(labels)} labels for logits of shape {logits.shape}")
+    if top is not None and top < 1:
+        raise ValueError(f"top must be at least 1; got {top}")
     shown = np.argsort(logits)[::-1][:top]
     fig, ax = plt.subplots(figsize=(7, 3))
     width = 0.8 / len(temperatures)

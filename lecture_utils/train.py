@@ -1,11 +1,12 @@
-"""Training and evaluating the NumPy character LM with truncated BPTT.
+"""Training loops: the NumPy character LM with truncated BPTT, and `fit` for PyTorch models.
 
-The text is read as consecutive chunks of seq_length characters (`sequential_chunks`).
+The NumPy LM's text is read as consecutive chunks of seq_length characters (`sequential_chunks`).
 The last hidden state of one chunk is the first of the next, so the model's memory runs
 through the whole text, while backpropagation stops at the chunk's start: that is
 truncated backpropagation through time. The state restarts from zero at every new pass.
 """
 import numpy as np
+import torch
 
 from .data import sequential_chunks
 from .numpy_rnn import char_lm_forward, char_lm_loss
@@ -51,6 +52,8 @@ def evaluate_char_lm(params, data, chunk=1000):
     from everything before it. `chunk` only bounds memory; it does not change the result.
     """
     data = np.asarray(data)
+    if chunk < 1:
+        raise ValueError(f"chunk must be at least 1; got {chunk}")
     if data.ndim != 1 or len(data) < 2:
         raise ValueError(f"data must be a (L,) sequence with L >= 2; got shape {data.shape}")
     h = np.zeros(params["W_hh"].shape[0])
@@ -59,3 +62,49 @@ def evaluate_char_lm(params, data, chunk=1000):
         probs, h, _ = char_lm_forward(params, inputs, h)
         total -= np.log(probs[np.arange(len(targets)), targets]).sum()
     return total / (len(data) - 1)
+
+
+# ------------------------------------------------------------- PyTorch models
+def cross_entropy(logits, targets):
+    """Mean cross-entropy in nats over every target that is not IGNORE (-100).
+
+    logits (..., C), targets (...) class indices: a classifier's (N, C) and (N,), or a
+    sequence model's (N, T, C) and (N, T) alike.
+    """
+    if logits.shape[:-1] != targets.shape:
+        raise ValueError(
+            f"logits have shape {tuple(logits.shape)} and targets {tuple(targets.shape)}; "
+            "expected (..., C) and (...)"
+        )
+    return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
+                                             ignore_index=-100)
+
+
+def fit(model, loss_fn, data, steps, batch_size=64, lr=1e-2, clip=1.0, seed=0):
+    """Train a PyTorch model with Adam on random minibatches; return the loss of each step.
+
+    data: a tuple of tensors with the same first dimension (N examples). Each step draws
+    batch_size of them and minimises loss_fn(model, *batch). clip: the gradient norm is
+    clipped to this value (None for no clipping). seed fixes the batches drawn.
+    Returns a float array (steps,).
+    """
+    n = len(data[0])
+    if any(len(t) != n for t in data):
+        raise ValueError(f"every tensor in data needs the same first dimension; got {[len(t) for t in data]}")
+    if steps < 1 or batch_size < 1:
+        raise ValueError(f"steps and batch_size must be at least 1; got {steps}, {batch_size}")
+    generator = torch.Generator().manual_seed(seed)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses = np.empty(steps)
+    model.train()
+    for step in range(steps):
+        idx = torch.randint(0, n, (min(batch_size, n),), generator=generator)
+        loss = loss_fn(model, *(t[idx] for t in data))
+        optimizer.zero_grad()
+        loss.backward()
+        if clip is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        optimizer.step()
+        losses[step] = loss.item()
+    model.eval()
+    return losses

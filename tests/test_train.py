@@ -28,7 +28,7 @@ def test_adagrad_ignores_the_scale_of_the_loss():
 
 
 def test_adagrad_errors():
-    with pytest.raises(ValueError, match="learning rate must be positive"):
+    with pytest.raises(ValueError, match="learning rate must be a positive number"):
         Adagrad(lr=0)
     with pytest.raises(ValueError, match="gradient 'v' has no parameter"):
         Adagrad().step({"w": np.ones(2)}, {"v": np.ones(2)})
@@ -40,7 +40,7 @@ def test_clip_by_value():
     grads = {"a": np.array([-7.0, 0.5, 9.0])}
     clip_by_value(grads, 5.0)
     np.testing.assert_array_equal(grads["a"], [-5.0, 0.5, 5.0])
-    with pytest.raises(ValueError, match="clipping limit must be positive"):
+    with pytest.raises(ValueError, match="clipping limit must be a positive number"):
         clip_by_value(grads, 0)
 
 
@@ -92,3 +92,19 @@ def test_temperature_plot_keeps_the_full_softmax():
     heights = [bar.get_height() for bar in ax.patches]
     np.testing.assert_allclose(heights, [0.5, 0.3])   # not renormalised over the two shown
     assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b"]
+
+
+def test_nan_settings_are_refused():
+    with pytest.raises(ValueError, match="learning rate must be a positive number"):
+        Adagrad(lr=float("nan"))
+    with pytest.raises(ValueError, match="clipping limit must be a positive number"):
+        clip_by_value({"a": np.ones(2)}, float("nan"))
+    with pytest.raises(ValueError, match="chunk must be at least 1"):
+        evaluate_char_lm(init_char_lm(3, 2, rng=0), np.array([0, 1, 2]), chunk=0)
+
+
+def test_adagrad_refuses_a_second_model_of_another_shape():
+    opt = Adagrad()
+    opt.step({"w": np.ones(2)}, {"w": np.ones(2)})
+    with pytest.raises(ValueError, match="use a new optimiser for a new model"):
+        opt.step({"w": np.ones(3)}, {"w": np.ones(3)})

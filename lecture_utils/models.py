@@ -1,0 +1,193 @@
+"""The lecture's five types of recurrent model, each built on any cell.
+
+    one-to-one            x -> y                 no sequence at all: T = 1
+    one-to-many           v -> y_1 ... y_T       a caption from one vector
+    many-to-one           x_1 ... x_T -> y       classify a whole sequence
+    many-to-many, delayed x_1 ... x_T -> y_1 ... y_S, after reading everything (translation)
+    many-to-many, synced  x_1 ... x_T -> y_1 ... y_T, one output per step (tagging)
+
+Every model takes a cell (`RNNCell`, and later `LSTMCell` or `GRUCell`, or PyTorch's
+own) and unrolls it with `Recurrent`, so the cell can change with nothing else changed.
+Models with `vocab_size` read token indices (N, T) and embed them to the cell's input
+size; without it they read vectors (N, T, D). Every model returns logits: scores over
+classes or tokens, to be fed to a softmax or a cross-entropy.
+"""
+import torch
+from torch import nn
+
+from .cells import Recurrent, hidden_of
+
+
+def _check_tokens(name, x, vocab_size):
+    if not torch.is_tensor(x) or x.dim() != 2 or x.shape[1] < 1 or x.dtype != torch.long:
+        shape = tuple(x.shape) if torch.is_tensor(x) else type(x).__name__
+        raise ValueError(f"{name} has shape {shape}; expected (N, T) token indices of dtype long, T >= 1")
+    if x.numel() and (x.min() < 0 or x.max() >= vocab_size):
+        raise ValueError(f"{name} holds token indices outside 0 to {vocab_size - 1}")
+
+
+def _check_vectors(name, x, dims, size):
+    """x must be a float tensor with `dims` dimensions, the last of length `size`."""
+    if not torch.is_tensor(x) or x.dim() != dims or x.shape[-1] != size or not x.is_floating_point():
+        shape = tuple(x.shape) if torch.is_tensor(x) else type(x).__name__
+        want = "(N, D)" if dims == 2 else "(N, T, D)"
+        raise ValueError(f"{name} has shape {shape}; expected a float tensor {want} with D = {size}")
+
+
+class _SequenceReader(nn.Module):
+    """Tokens (N, T) through an embedding, or vectors (N, T, D) as they are, into a Recurrent."""
+
+    def __init__(self, cell, vocab_size=None):
+        super().__init__()
+        self.rnn = Recurrent(cell)
+        self.vocab_size = vocab_size
+        self.embed = nn.Embedding(vocab_size, cell.input_size) if vocab_size else None
+
+    def forward(self, x, state=None):
+        if self.embed is not None:
+            _check_tokens("x", x, self.vocab_size)
+            x = self.embed(x)
+        else:
+            _check_vectors("x", x, 3, self.rnn.input_size)
+        return self.rnn(x, state)
+
+
+class OneToOne(nn.Module):
+    """One input, one output: a feed-forward network is an RNN run for a single step.
+
+    forward(x (N, D)) -> logits (N, num_classes), from h_1 = cell(x, h_0 = 0).
+    """
+
+    def __init__(self, cell, num_classes):
+        super().__init__()
+        self.rnn = Recurrent(cell)
+        self.head = nn.Linear(cell.hidden_size, num_classes)
+
+    def forward(self, x):
+        _check_vectors("x", x, 2, self.rnn.input_size)
+        h, _ = self.rnn(x[:, None, :])  # a sequence of length T = 1
+        return self.head(h[:, 0])
+
+
+class ManyToOne(nn.Module):
+    """Read a whole sequence, then classify it from the last hidden state h_T (sentiment).
+
+    forward(x (N, T) tokens or (N, T, D) vectors) -> logits (N, num_classes).
+    """
+
+    def __init__(self, cell, num_classes, vocab_size=None):
+        super().__init__()
+        self.reader = _SequenceReader(cell, vocab_size)
+        self.head = nn.Linear(cell.hidden_size, num_classes)
+
+    def forward(self, x):
+        _, state = self.reader(x)
+        return self.head(hidden_of(state))
+
+
+class ManyToManySynced(nn.Module):
+    """One output per input, at the same step, from h_t (part-of-speech tagging).
+
+    forward(x (N, T) tokens or (N, T, D) vectors) -> logits (N, T, num_tags).
+    """
+
+    def __init__(self, cell, num_tags, vocab_size=None):
+        super().__init__()
+        self.reader = _SequenceReader(cell, vocab_size)
+        self.head = nn.Linear(cell.hidden_size, num_tags)
+
+    def forward(self, x):
+        h, _ = self.reader(x)
+        return self.head(h)
+
+
+class _Decoder(nn.Module):
+    """Writes tokens one per step. Its input at step t is the embedding of the token
+    written at step t - 1 (a start token at t = 1) plus an optional context vector."""
+
+    def __init__(self, cell, vocab_size):
+        super().__init__()
+        self.vocab_size = vocab_size
+        self.start = vocab_size  # one extra embedding row for the start token
+        self.embed = nn.Embedding(vocab_size + 1, cell.input_size)
+        self.rnn = Recurrent(cell)
+        self.head = nn.Linear(cell.hidden_size, vocab_size)
+
+    def teacher_forced(self, targets, state=None, context=0.0):
+        """Logits (N, S, V) for targets (N, S), feeding the true previous token at each step."""
+        _check_tokens("targets", targets, self.vocab_size)
+        start = torch.full_like(targets[:, :1], self.start)
+        prev = torch.cat([start, targets[:, :-1]], dim=1)
+        h, _ = self.rnn(self.embed(prev) + context, state)
+        return self.head(h)
+
+    @torch.no_grad()
+    def greedy(self, length, batch, state=None, context=0.0):
+        """Write `length` tokens (N, length), each the most likely given those before it."""
+        if length < 1:
+            raise ValueError(f"length must be at least 1; got {length}")
+        token = torch.full((batch,), self.start, dtype=torch.long)
+        out = []
+        for _ in range(length):
+            state = self.rnn.cell(self.embed(token) + context, state)
+            token = self.head(hidden_of(state)).argmax(dim=-1)
+            out.append(token)
+        return torch.stack(out, dim=1)
+
+
+class OneToMany(nn.Module):
+    """From one vector v, write a sequence (image captioning: an image's features in,
+    words out). v is projected to the cell's input size and added to every step's input.
+
+    forward(v (N, cond_size), targets (N, S)) -> logits (N, S, vocab_size), teacher-forced.
+    generate(v, length) -> tokens (N, length).
+    """
+
+    def __init__(self, cell, cond_size, vocab_size):
+        super().__init__()
+        self.cond_size = cond_size
+        self.project = nn.Linear(cond_size, cell.input_size)
+        self.decoder = _Decoder(cell, vocab_size)
+
+    def _context(self, v):
+        _check_vectors("v", v, 2, self.cond_size)
+        return self.project(v)[:, None, :]
+
+    def forward(self, v, targets):
+        _check_tokens("targets", targets, self.decoder.vocab_size)
+        if targets.shape[:1] != v.shape[:1]:
+            raise ValueError(f"v has {v.shape[0]} rows but targets has {targets.shape[0]}")
+        return self.decoder.teacher_forced(targets, context=self._context(v))
+
+    def generate(self, v, length):
+        return self.decoder.greedy(length, v.shape[0], context=self._context(v)[:, 0])
+
+
+class ManyToManyDelayed(nn.Module):
+    """An encoder reads the whole input; its final state starts a decoder that writes the
+    output (machine translation). Nothing is written until everything has been read.
+
+    forward(src (N, T), targets (N, S)) -> logits (N, S, tgt_vocab), teacher-forced.
+    generate(src, length) -> tokens (N, length).
+    """
+
+    def __init__(self, encoder_cell, decoder_cell, src_vocab, tgt_vocab):
+        super().__init__()
+        if encoder_cell.hidden_size != decoder_cell.hidden_size:
+            raise ValueError(
+                f"the encoder's final state starts the decoder, so their hidden sizes must match; "
+                f"got {encoder_cell.hidden_size} and {decoder_cell.hidden_size}"
+            )
+        self.encoder = _SequenceReader(encoder_cell, src_vocab)
+        self.decoder = _Decoder(decoder_cell, tgt_vocab)
+
+    def forward(self, src, targets):
+        _check_tokens("targets", targets, self.decoder.vocab_size)
+        _, state = self.encoder(src)
+        if targets.shape[:1] != src.shape[:1]:
+            raise ValueError(f"src has {src.shape[0]} rows but targets has {targets.shape[0]}")
+        return self.decoder.teacher_forced(targets, state)
+
+    def generate(self, src, length):
+        _, state = self.encoder(src)
+        return self.decoder.greedy(length, src.shape[0], state)
