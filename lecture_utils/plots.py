@@ -19,7 +19,7 @@ def smooth(values, window):
     return (c[1:] - c[start]) / (np.arange(1, len(values) + 1) - start)
 
 
-def plot_losses(curves, window=1, reference=None, title="Training loss"):
+def plot_losses(curves, window=1, reference=None, title="Training loss", ylabel="loss (nats per character)"):
     """Loss against training step for each {label: losses (n,)}.
 
     window: running-mean width, for noisy per-chunk losses. reference: {label: value}
@@ -31,7 +31,7 @@ def plot_losses(curves, window=1, reference=None, title="Training loss"):
     for i, (label, value) in enumerate((reference or {}).items()):
         ax.axhline(value, linestyle="--", linewidth=1, color=f"C{len(curves) + i}", label=label)
     ax.set_xlabel("training step")
-    ax.set_ylabel("loss (nats per character)")
+    ax.set_ylabel(ylabel)
     ax.set_title(title if window == 1 else f"{title} (running mean over {window} steps)")
     ax.legend()
     ax.grid(alpha=0.3)
@@ -87,3 +87,64 @@ def plot_temperature(logits, labels, temperatures=(0.5, 1.0, 2.0), top=None):
     ax.legend()
     fig.tight_layout()
     return ax
+
+
+# ------------------------------------------------------------ unrolled diagrams
+_COLOURS = {"x": "#f4a6a6", "h": "#a8d5a2", "y": "#9cc3e6"}
+
+
+def draw_unrolled(ax, T, inputs, outputs, title="", weights=False):
+    """Draw an RNN unrolled over T steps: x_t below, h_t in the middle, y_t above.
+
+    inputs, outputs: the steps (1-based) that take an input x_t or give an output y_t.
+    weights: label the arrows W_xh, W_hh, W_hy, to show they are the same at every step.
+    """
+    bad = [t for t in list(inputs) + list(outputs) if not 1 <= t <= T]
+    if bad:
+        raise ValueError(f"steps must lie in 1..{T}; got {bad}")
+    box = dict(boxstyle="round,pad=0.3", edgecolor="black")
+    arrow = dict(arrowstyle="->", color="black", lw=1.2)
+    size = 11 if T <= 6 else 8
+    for t in range(1, T + 1):
+        ax.text(t, 1, f"h{_sub(t)}", ha="center", va="center", fontsize=size, bbox={**box, "facecolor": _COLOURS["h"]})
+        if t in inputs:
+            ax.text(t, 0, f"x{_sub(t)}", ha="center", va="center", fontsize=size, bbox={**box, "facecolor": _COLOURS["x"]})
+            ax.annotate("", (t, 0.8), (t, 0.2), arrowprops=arrow)
+            if weights:
+                ax.text(t + 0.06, 0.5, "W_xh", fontsize=8, va="center")
+        if t in outputs:
+            ax.text(t, 2, f"y{_sub(t)}", ha="center", va="center", fontsize=size, bbox={**box, "facecolor": _COLOURS["y"]})
+            ax.annotate("", (t, 1.8), (t, 1.2), arrowprops=arrow)
+            if weights:
+                ax.text(t + 0.06, 1.5, "W_hy", fontsize=8, va="center")
+        if t < T:
+            ax.annotate("", (t + 0.72, 1), (t + 0.28, 1), arrowprops=arrow)
+            if weights:
+                ax.text(t + 0.5, 1.12, "W_hh", fontsize=8, ha="center")
+    ax.set_xlim(0.4, T + 0.6)
+    ax.set_ylim(-0.5, 2.5)
+    ax.set_title(title, fontsize=10)
+    ax.axis("off")
+    return ax
+
+
+def _sub(t):
+    return str(t).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+RNN_TYPES = {
+    "one-to-one": (1, [1], [1]),
+    "one-to-many": (4, [1], [1, 2, 3, 4]),
+    "many-to-one": (4, [1, 2, 3, 4], [4]),
+    "many-to-many, delayed": (6, [1, 2, 3], [4, 5, 6]),
+    "many-to-many, synced": (4, [1, 2, 3, 4], [1, 2, 3, 4]),
+}
+
+
+def draw_rnn_types():
+    """The lecture's five types side by side: which steps take input, which give output."""
+    fig, axes = plt.subplots(1, 5, figsize=(14, 2.6), gridspec_kw={"width_ratios": [1.4, 4, 4, 6, 4]})
+    for ax, (name, (T, inputs, outputs)) in zip(axes, RNN_TYPES.items()):
+        draw_unrolled(ax, T, inputs, outputs, title=name)
+    fig.tight_layout()
+    return axes

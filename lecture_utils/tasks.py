@@ -142,7 +142,11 @@ def reversed_digits(n, seed, length=5):
 
 
 # ------------------------------------------------------------------ many-to-many, synced
-POS_WORDS = ["<pad>", "the", "a", "they", "we", "dog", "cat", "man", "sees", "likes", "chases", "duck", "fish"]
+_SUBJECTS = ["dogs", "cats", "men", "fish"]
+_OBJECTS = ["dog", "cat", "man", "duck", "fish"]
+_VERBS = ["see", "like", "chase", "duck", "fish"]
+POS_WORDS = ["<pad>", "the", "a", "they", "we", "dogs", "cats", "men", "dog", "cat", "man", "see", "like", "chase",
+             "duck", "fish"]
 POS_TAGS = ["DET", "PRON", "NOUN", "VERB"]
 AMBIGUOUS = ("duck", "fish")  # a noun after "the", a verb after "they"
 _POS_INDEX = {w: i for i, w in enumerate(POS_WORDS)}
@@ -151,25 +155,24 @@ _POS_INDEX = {w: i for i, w in enumerate(POS_WORDS)}
 def pos_tagging(n, seed):
     """Tiny sentences with a part-of-speech tag for every word.
 
-    Two patterns: "DET NOUN VERB DET NOUN" ("the dog sees a duck") and "PRON VERB DET
-    NOUN" ("they fish the cat"). "duck" and "fish" are nouns or verbs; only the word
-    before tells which, so a tagger must remember it. Shorter sentences are padded at
+    Two patterns: "DET NOUN VERB DET NOUN" ("the dogs see a duck", "the fish duck a
+    cat") and "PRON VERB DET NOUN" ("they fish the cat"). "duck" and "fish" are nouns or
+    verbs; only the word before tells which, so a tagger must remember it. Shorter sentences are padded at
     the end with "<pad>", whose tags are IGNORE.
 
     Returns words (n, 5), tags (n, 5).
     """
     _check_n(n)
     rng = _rng(seed)
-    nouns, verbs = ["dog", "cat", "man", *AMBIGUOUS], ["sees", "likes", "chases", *AMBIGUOUS]
     words = np.zeros((n, 5), dtype=np.int64)
     tags = np.full((n, 5), IGNORE, dtype=np.int64)
     for k in range(n):
         if rng.random() < 0.5:
-            sentence = [(rng.choice(["the", "a"]), "DET"), (rng.choice(nouns), "NOUN"), (rng.choice(verbs), "VERB"),
-                        (rng.choice(["the", "a"]), "DET"), (rng.choice(nouns), "NOUN")]
+            sentence = [("the", "DET"), (rng.choice(_SUBJECTS), "NOUN"), (rng.choice(_VERBS), "VERB"),
+                        (rng.choice(["the", "a"]), "DET"), (rng.choice(_OBJECTS), "NOUN")]
         else:
-            sentence = [(rng.choice(["they", "we"]), "PRON"), (rng.choice(verbs), "VERB"),
-                        (rng.choice(["the", "a"]), "DET"), (rng.choice(nouns), "NOUN")]
+            sentence = [(rng.choice(["they", "we"]), "PRON"), (rng.choice(_VERBS), "VERB"),
+                        (rng.choice(["the", "a"]), "DET"), (rng.choice(_OBJECTS), "NOUN")]
         for t, (w, tag) in enumerate(sentence):
             words[k, t], tags[k, t] = _POS_INDEX[w], POS_TAGS.index(tag)
     return torch.from_numpy(words), torch.from_numpy(tags)

@@ -1,0 +1,136 @@
+"""The from-scratch cells and `Recurrent` against PyTorch's own modules.
+
+Tolerances: float32 1e-6 and float64 1e-12 on outputs and gradients, absolute for values
+up to 1 and relative above that (|a - b| <= tol * (1 + |b|)). The two implementations do
+the same arithmetic, perhaps summed in another order: the difference is a few units in
+the last place (~1e-7 in float32, ~1e-16 in float64) of the values involved. A weight's
+gradient sums dozens of terms over the batch and the time steps and can reach several
+units, so its last place is larger than the output's; hence the relative part.
+"""
+import pytest
+import torch
+from torch import nn
+
+from lecture_utils.cells import Recurrent, RNNCell
+
+D, H = 5, 7
+TOL = {torch.float32: 1e-6, torch.float64: 1e-12}
+
+
+def pair(dtype, seed=0):
+    torch.manual_seed(seed)
+    ours = RNNCell(D, H).to(dtype)
+    theirs = nn.RNNCell(D, H).to(dtype)
+    theirs.load_state_dict(ours.state_dict())
+    return ours, theirs
+
+
+def assert_close(a, b, dtype):
+    torch.testing.assert_close(a, b, rtol=TOL[dtype], atol=TOL[dtype])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_rnn_cell_equals_torch_outputs_and_gradients(dtype):
+    ours, theirs = pair(dtype)
+    x = torch.randn(4, D, dtype=dtype)
+    h = torch.randn(4, H, dtype=dtype)
+    outs, grads = [], []
+    for cell in (ours, theirs):
+        xi, hi = x.clone().requires_grad_(), h.clone().requires_grad_()
+        out = cell(xi, hi)
+        (out * torch.linspace(-1, 1, H, dtype=dtype)).sum().backward()
+        outs.append(out)
+        grads.append([xi.grad, hi.grad] + [p.grad for p in cell.parameters()])
+    assert_close(outs[0], outs[1], dtype)
+    for a, b in zip(*grads):
+        assert_close(a, b, dtype)
+
+
+def test_state_dict_moves_both_ways_and_names_match():
+    ours, theirs = pair(torch.float64)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert [p.shape for p in ours.parameters()] == [p.shape for p in theirs.parameters()]
+    torch.manual_seed(1)
+    other = nn.RNNCell(D, H).double()
+    ours.load_state_dict(other.state_dict())
+    x = torch.randn(2, D, dtype=torch.float64)
+    assert_close(ours(x), other(x), torch.float64)
+
+
+def test_same_seed_same_initial_weights_as_torch():
+    torch.manual_seed(3)
+    ours = RNNCell(D, H)
+    torch.manual_seed(3)
+    theirs = nn.RNNCell(D, H)
+    for a, b in zip(ours.parameters(), theirs.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+
+
+def test_no_state_and_unbatched_input_behave_like_torch():
+    ours, theirs = pair(torch.float64)
+    x = torch.randn(D, dtype=torch.float64)
+    assert ours(x).shape == (H,)
+    assert_close(ours(x), theirs(x), torch.float64)                       # h = None means zeros
+    h = torch.randn(H, dtype=torch.float64)
+    assert_close(ours(x, h), theirs(x, h), torch.float64)
+
+
+def test_cell_shape_errors():
+    cell = RNNCell(D, H)
+    with pytest.raises(ValueError, match=r"x has shape \(3, 4\); expected \(N, D\) or \(D,\) with D = input_size = 5"):
+        cell(torch.zeros(3, 4))
+    with pytest.raises(ValueError, match=r"h has shape \(3, 6\); expected \(3, 7\)"):
+        cell(torch.zeros(3, D), torch.zeros(3, 6))
+    with pytest.raises(ValueError, match="at least 1"):
+        RNNCell(0, H)
+
+
+def copy_into_rnn(cell, rnn):
+    with torch.no_grad():
+        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(rnn, f"{name}_l0").copy_(getattr(cell, name))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_recurrent_equals_one_layer_nn_rnn(dtype):
+    torch.manual_seed(0)
+    ours = Recurrent(RNNCell(D, H)).to(dtype)
+    theirs = nn.RNN(D, H, batch_first=True).to(dtype)
+    copy_into_rnn(ours.cell, theirs)
+    x = torch.randn(3, 11, D, dtype=dtype)
+    h0 = torch.randn(3, H, dtype=dtype)
+    results = []
+    for model, state in ((ours, h0), (theirs, h0[None])):
+        xi, hi = x.clone().requires_grad_(), state.clone().requires_grad_()
+        out, final = model(xi, hi)
+        (out.sin().sum() + final.sum()).backward()
+        results.append((out, final.reshape(3, H), xi.grad, hi.grad.reshape(3, H),
+                        [p.grad for p in model.parameters()]))
+    (o1, f1, gx1, gh1, gp1), (o2, f2, gx2, gh2, gp2) = results
+    for a, b in [(o1, o2), (f1, f2), (gx1, gx2), (gh1, gh2), *zip(gp1, gp2)]:
+        assert_close(a, b, dtype)
+
+
+def test_recurrent_takes_a_cell_with_a_tuple_state():
+    # PyTorch's LSTMCell keeps (h, C): Recurrent must pass it along and output h.
+    torch.manual_seed(0)
+    cell = nn.LSTMCell(D, H).double()
+    lstm = nn.LSTM(D, H, batch_first=True).double()
+    copy_into_rnn(cell, lstm)
+    x = torch.randn(2, 6, D, dtype=torch.float64)
+    out, (h, c) = Recurrent(cell)(x)
+    ref, (h_ref, c_ref) = lstm(x)
+    assert_close(out, ref, torch.float64)
+    assert_close(c, c_ref[0], torch.float64)
+
+
+def test_recurrent_shape_errors():
+    rnn = Recurrent(RNNCell(D, H))
+    with pytest.raises(ValueError, match=r"x has shape \(2, 5\); expected \(N, T, D\)"):
+        rnn(torch.zeros(2, D))
+    with pytest.raises(ValueError, match=r"x has shape \(2, 0, 5\); expected \(N, T, D\) with T >= 1"):
+        rnn(torch.zeros(2, 0, D))
+    with pytest.raises(ValueError, match=r"D = input_size = 5"):
+        rnn(torch.zeros(2, 3, 4))
+    with pytest.raises(ValueError, match="needs an input_size attribute"):
+        Recurrent(nn.Linear(3, 3))

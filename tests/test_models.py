@@ -1,0 +1,176 @@
+"""The five model types: shapes, errors, any cell, and the toy tasks they solve."""
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from lecture_utils import tasks
+from lecture_utils.cells import RNNCell
+from lecture_utils.models import ManyToManyDelayed, ManyToManySynced, ManyToOne, OneToMany, OneToOne
+from lecture_utils.train import cross_entropy, fit
+
+CELLS = {"ours": RNNCell, "nn.RNNCell": nn.RNNCell, "nn.LSTMCell": nn.LSTMCell, "nn.GRUCell": nn.GRUCell}
+
+
+@pytest.fixture(params=list(CELLS))
+def make_cell(request):
+    torch.manual_seed(0)
+    return CELLS[request.param]
+
+
+@pytest.mark.parametrize("N", [1, 4])
+def test_shapes_for_any_cell(make_cell, N):
+    T, D, H = 6, 8, 12
+    assert OneToOne(make_cell(D, H), 3)(torch.randn(N, D)).shape == (N, 3)
+    assert ManyToOne(make_cell(D, H), 2)(torch.randn(N, T, D)).shape == (N, 2)
+    assert ManyToOne(make_cell(D, H), 2, vocab_size=9)(torch.randint(0, 9, (N, T))).shape == (N, 2)
+    assert ManyToManySynced(make_cell(D, H), 5, vocab_size=9)(torch.randint(0, 9, (N, T))).shape == (N, T, 5)
+    assert ManyToManySynced(make_cell(D, H), 5)(torch.randn(N, T, D)).shape == (N, T, 5)
+    one_to_many = OneToMany(make_cell(D, H), cond_size=4, vocab_size=7)
+    assert one_to_many(torch.randn(N, 4), torch.randint(0, 7, (N, 3))).shape == (N, 3, 7)
+    assert one_to_many.generate(torch.randn(N, 4), 5).shape == (N, 5)
+    delayed = ManyToManyDelayed(make_cell(D, H), make_cell(D, H), src_vocab=9, tgt_vocab=7)
+    assert delayed(torch.randint(0, 9, (N, T)), torch.randint(0, 7, (N, 3))).shape == (N, 3, 7)
+    assert delayed.generate(torch.randint(0, 9, (N, T)), 4).shape == (N, 4)
+
+
+def test_teacher_forcing_matches_generation_on_its_own_output():
+    # Fed its own greedy output, the teacher-forced pass must score that output highest.
+    torch.manual_seed(0)
+    model = ManyToManyDelayed(RNNCell(4, 8), RNNCell(4, 8), src_vocab=5, tgt_vocab=6)
+    src = torch.randint(0, 5, (3, 4))
+    out = model.generate(src, 5)
+    assert torch.equal(model(src, out).argmax(-1), out)
+
+
+def test_input_errors():
+    D, H = 4, 6
+    with pytest.raises(ValueError, match=r"x has shape \(2, 3, 4\); expected a float tensor \(N, D\) with D = 4"):
+        OneToOne(RNNCell(D, H), 2)(torch.randn(2, 3, D))
+    with pytest.raises(ValueError, match=r"x has shape \(2, 5, 3\); expected a float tensor \(N, T, D\) with D = 4"):
+        ManyToOne(RNNCell(D, H), 2)(torch.randn(2, 5, 3))
+    with pytest.raises(ValueError, match=r"x has shape \(2, 5, 4\); expected \(N, T\) token indices"):
+        ManyToManySynced(RNNCell(D, H), 3, vocab_size=10)(torch.randn(2, 5, D))
+    with pytest.raises(ValueError, match="outside 0 to 9"):
+        ManyToOne(RNNCell(D, H), 2, vocab_size=10)(torch.tensor([[1, 10]]))
+    with pytest.raises(ValueError, match=r"v has shape \(2, 5\); expected a float tensor \(N, D\) with D = 3"):
+        OneToMany(RNNCell(D, H), 3, 5)(torch.randn(2, 5), torch.zeros(2, 4, dtype=torch.long))
+    with pytest.raises(ValueError, match="v has 2 rows but targets has 3"):
+        OneToMany(RNNCell(D, H), 3, 5)(torch.randn(2, 3), torch.zeros(3, 4, dtype=torch.long))
+    with pytest.raises(ValueError, match="hidden sizes must match"):
+        ManyToManyDelayed(RNNCell(D, H), RNNCell(D, H + 1), 5, 5)
+    with pytest.raises(ValueError, match=r"targets has shape \(2, 3, 1\)"):
+        ManyToManyDelayed(RNNCell(D, H), RNNCell(D, H), 5, 5)(torch.zeros(2, 3, dtype=torch.long),
+                                                              torch.zeros(2, 3, 1, dtype=torch.long))
+    with pytest.raises(ValueError, match="length must be at least 1"):
+        ManyToManyDelayed(RNNCell(D, H), RNNCell(D, H), 5, 5).generate(torch.zeros(2, 3, dtype=torch.long), 0)
+
+
+# ------------------------------------------------------------------ the tasks' data
+@pytest.mark.parametrize("make", [tasks.blood_pressure, tasks.spelled_names, tasks.sentiment_phrases,
+                                  tasks.reversed_digits, tasks.pos_tagging])
+def test_tasks_are_seeded(make):
+    a, b, c = make(50, 0), make(50, 0), make(50, 1)
+    assert all(torch.equal(x, y) for x, y in zip(a, b))
+    assert not all(torch.equal(x, y) for x, y in zip(a, c))
+    with pytest.raises(ValueError, match="positive integer"):
+        make(0, 0)
+
+
+def test_blood_pressure_is_plausible_and_noisy():
+    x, y = tasks.blood_pressure(20000, 0)
+    height, weight, age = x.T
+    assert 165 < height.mean() < 175 and 65 < weight.mean() < 80 and 45 < age.mean() < 55
+    assert 0.3 < y.float().mean() < 0.5
+    agree = (tasks.blood_pressure_rule(x) == y).float().mean()
+    assert 0.8 < agree < 0.95   # the noise-free rule is the best possible, and it is not perfect
+
+
+def test_spelled_names_spell_the_class():
+    v, targets, classes = tasks.spelled_names(30, 0)
+    assert v.shape == (30, tasks.FEATURE_SIZE) and targets.shape == (30, tasks.SPELLED_LENGTH)
+    assert [tasks.spelled_text(t) for t in targets] == [tasks.SPELLED_CLASSES[c] for c in classes]
+
+
+def test_sentiment_label_is_adjective_polarity_flipped_by_negation():
+    tokens, labels = tasks.sentiment_phrases(300, 0)
+    for row, label in zip(tokens, labels):
+        words = tasks.sentiment_text(row).split()
+        positive = words[-1] in tasks._POSITIVE
+        negated = bool({"not", "never"} & set(words))
+        assert label == (positive != negated), words
+    assert 0.4 < labels.float().mean() < 0.6
+
+
+def test_reversed_digits():
+    src, tgt = tasks.reversed_digits(10, 0, length=4)
+    assert torch.equal(tgt, src.flip(1))
+
+
+def test_pos_tags_follow_the_previous_word():
+    words, tags = tasks.pos_tagging(300, 0)
+    duck, fish = tasks.POS_WORDS.index("duck"), tasks.POS_WORDS.index("fish")
+    for w, t in zip(words, tags):
+        for i in range(1, 5):
+            if w[i] in (duck, fish):
+                before = tasks.POS_WORDS[w[i - 1]]
+                assert tasks.POS_TAGS[t[i]] == ("NOUN" if before in ("the", "a") else "VERB")
+    assert (tags[words == 0] == tasks.IGNORE).all()
+
+
+# ------------------------------------------------------------------ the toy tasks are solved
+# The same settings as notebooks/01_rnn_types.ipynb, whose text states these accuracies.
+def accuracy(pred, target):
+    mask = target != tasks.IGNORE
+    return (pred == target)[mask].float().mean().item()
+
+
+def test_one_to_one_reaches_the_best_possible_accuracy():
+    x, y = tasks.blood_pressure(2000, 0)
+    x_test, y_test = tasks.blood_pressure(2000, 1)
+    mean, std = x.mean(0), x.std(0)
+    torch.manual_seed(0)
+    model = OneToOne(RNNCell(3, 16), 2)
+    fit(model, lambda m, x, y: cross_entropy(m(x), y), ((x - mean) / std, y), steps=500)
+    best = accuracy(tasks.blood_pressure_rule(x_test), y_test)
+    assert accuracy(model((x_test - mean) / std).argmax(-1), y_test) >= best - 0.01
+
+
+def test_one_to_many_spells_every_name():
+    v, targets, _ = tasks.spelled_names(2000, 0)
+    v_test, _, classes = tasks.spelled_names(500, 1)
+    torch.manual_seed(0)
+    model = OneToMany(RNNCell(32, 64), tasks.FEATURE_SIZE, len(tasks.SPELLING))
+    fit(model, lambda m, v, t: cross_entropy(m(v, t), t), (v, targets), steps=600)
+    spelled = [tasks.spelled_text(t) for t in model.generate(v_test, tasks.SPELLED_LENGTH)]
+    assert np.mean([s == tasks.SPELLED_CLASSES[c] for s, c in zip(spelled, classes)]) >= 0.99
+
+
+def test_many_to_one_classifies_sentiment():
+    x, y = tasks.sentiment_phrases(2000, 0)
+    x_test, y_test = tasks.sentiment_phrases(1000, 1)
+    torch.manual_seed(0)
+    model = ManyToOne(RNNCell(16, 32), 2, vocab_size=len(tasks.SENTIMENT_WORDS))
+    fit(model, lambda m, x, y: cross_entropy(m(x), y), (x, y), steps=600)
+    assert accuracy(model(x_test).argmax(-1), y_test) >= 0.99
+
+
+def test_many_to_many_delayed_reverses_digits():
+    src, tgt = tasks.reversed_digits(5000, 0)
+    src_test, tgt_test = tasks.reversed_digits(1000, 1)
+    torch.manual_seed(0)
+    model = ManyToManyDelayed(RNNCell(16, 128), RNNCell(16, 128), 10, 10)
+    fit(model, lambda m, s, t: cross_entropy(m(s, t), t), (src, tgt), steps=1000, lr=3e-3)
+    assert (model.generate(src_test, 5) == tgt_test).all(1).float().mean() >= 0.99
+
+
+def test_many_to_many_synced_tags_ambiguous_words():
+    words, tags = tasks.pos_tagging(2000, 0)
+    words_test, tags_test = tasks.pos_tagging(1000, 1)
+    torch.manual_seed(0)
+    model = ManyToManySynced(RNNCell(16, 32), len(tasks.POS_TAGS), vocab_size=len(tasks.POS_WORDS))
+    fit(model, lambda m, w, t: cross_entropy(m(w), t), (words, tags), steps=400)
+    pred = model(words_test).argmax(-1)
+    ambiguous = (words_test == tasks.POS_WORDS.index("duck")) | (words_test == tasks.POS_WORDS.index("fish"))
+    assert accuracy(pred, tags_test) >= 0.99
+    assert accuracy(pred[ambiguous], tags_test[ambiguous]) >= 0.99
