@@ -5,7 +5,7 @@ PyTorch's own cell (`torch.nn.RNNCell` here), so `load_state_dict` works in both
 directions, and its `forward(x, state)` behaves the same way: `state=None` means zeros,
 and an unbatched input (D,) gives an unbatched output.
 
-`Recurrent` takes any cell with that interface (ours, or PyTorch's `nn.RNNCell`,
+`Recurrent` takes batches (N, T, D) and any cell with that interface (ours, or PyTorch's `nn.RNNCell`,
 `nn.LSTMCell`, `nn.GRUCell`) and runs it along a sequence, with the same weights at
 every step. A cell's state is either a tensor h_t, or a tuple whose first element is
 h_t (the LSTM's (h_t, C_t)); `Recurrent` needs nothing else to know.
@@ -61,6 +61,9 @@ class RNNCell(nn.Module):
             nn.init.uniform_(p, -k, k)
 
     def forward(self, x, h=None):
+        if h is not None and not torch.is_tensor(h):
+            raise ValueError(f"h must be a tensor (N, H) or (H,); got a {type(h).__name__} "
+                             "(an LSTM's (h, C) state cannot feed an RNN cell)")
         _check_step_input(self, x, [("h", None if h is None else h.shape)])
         if h is None:
             h = x.new_zeros(x.shape[:-1] + (self.hidden_size,))

@@ -19,19 +19,27 @@ from .cells import Recurrent, hidden_of
 
 
 def _check_tokens(name, x, vocab_size):
-    if not torch.is_tensor(x) or x.dim() != 2 or x.shape[1] < 1 or x.dtype != torch.long:
+    if not torch.is_tensor(x) or x.dim() != 2 or x.shape[1] < 1:
         shape = tuple(x.shape) if torch.is_tensor(x) else type(x).__name__
-        raise ValueError(f"{name} has shape {shape}; expected (N, T) token indices of dtype long, T >= 1")
+        raise ValueError(f"{name} has shape {shape}; expected (N, T) token indices, T >= 1")
+    if x.dtype != torch.long:
+        raise ValueError(f"{name} has dtype {x.dtype}; token indices must be torch.long (use .long())")
     if x.numel() and (x.min() < 0 or x.max() >= vocab_size):
         raise ValueError(f"{name} holds token indices outside 0 to {vocab_size - 1}")
 
 
-def _check_vectors(name, x, dims, size):
-    """x must be a float tensor with `dims` dimensions, the last of length `size`."""
+def _check_vectors(name, x, dims, size, dtype):
+    """x must be a float tensor with `dims` dimensions, the last of length `size`, of the weights' dtype."""
     if not torch.is_tensor(x) or x.dim() != dims or x.shape[-1] != size or not x.is_floating_point():
         shape = tuple(x.shape) if torch.is_tensor(x) else type(x).__name__
         want = "(N, D)" if dims == 2 else "(N, T, D)"
         raise ValueError(f"{name} has shape {shape}; expected a float tensor {want} with D = {size}")
+    if x.dtype != dtype:
+        raise ValueError(f"{name} has dtype {x.dtype} but the model's weights are {dtype}; convert it with .to({dtype})")
+
+
+def _dtype(module):
+    return next(module.parameters()).dtype
 
 
 class _SequenceReader(nn.Module):
@@ -48,7 +56,7 @@ class _SequenceReader(nn.Module):
             _check_tokens("x", x, self.vocab_size)
             x = self.embed(x)
         else:
-            _check_vectors("x", x, 3, self.rnn.input_size)
+            _check_vectors("x", x, 3, self.rnn.input_size, _dtype(self.rnn))
         return self.rnn(x, state)
 
 
@@ -64,7 +72,7 @@ class OneToOne(nn.Module):
         self.head = nn.Linear(cell.hidden_size, num_classes)
 
     def forward(self, x):
-        _check_vectors("x", x, 2, self.rnn.input_size)
+        _check_vectors("x", x, 2, self.rnn.input_size, _dtype(self.rnn))
         h, _ = self.rnn(x[:, None, :])  # a sequence of length T = 1
         return self.head(h[:, 0])
 
@@ -126,7 +134,7 @@ class _Decoder(nn.Module):
         """Write `length` tokens (N, length), each the most likely given those before it."""
         if length < 1:
             raise ValueError(f"length must be at least 1; got {length}")
-        token = torch.full((batch,), self.start, dtype=torch.long)
+        token = torch.full((batch,), self.start, dtype=torch.long, device=self.embed.weight.device)
         out = []
         for _ in range(length):
             state = self.rnn.cell(self.embed(token) + context, state)
@@ -150,15 +158,17 @@ class OneToMany(nn.Module):
         self.decoder = _Decoder(cell, vocab_size)
 
     def _context(self, v):
-        _check_vectors("v", v, 2, self.cond_size)
+        _check_vectors("v", v, 2, self.cond_size, _dtype(self.project))
         return self.project(v)[:, None, :]
 
     def forward(self, v, targets):
+        context = self._context(v)
         _check_tokens("targets", targets, self.decoder.vocab_size)
-        if targets.shape[:1] != v.shape[:1]:
+        if targets.shape[0] != v.shape[0]:
             raise ValueError(f"v has {v.shape[0]} rows but targets has {targets.shape[0]}")
-        return self.decoder.teacher_forced(targets, context=self._context(v))
+        return self.decoder.teacher_forced(targets, context=context)
 
+    @torch.no_grad()
     def generate(self, v, length):
         return self.decoder.greedy(length, v.shape[0], context=self._context(v)[:, 0])
 
@@ -173,6 +183,11 @@ class ManyToManyDelayed(nn.Module):
 
     def __init__(self, encoder_cell, decoder_cell, src_vocab, tgt_vocab):
         super().__init__()
+        if type(encoder_cell) is not type(decoder_cell):
+            raise ValueError(
+                f"the encoder's final state starts the decoder, so both cells must be of the same kind; "
+                f"got {type(encoder_cell).__name__} and {type(decoder_cell).__name__}"
+            )
         if encoder_cell.hidden_size != decoder_cell.hidden_size:
             raise ValueError(
                 f"the encoder's final state starts the decoder, so their hidden sizes must match; "
@@ -188,6 +203,7 @@ class ManyToManyDelayed(nn.Module):
             raise ValueError(f"src has {src.shape[0]} rows but targets has {targets.shape[0]}")
         return self.decoder.teacher_forced(targets, state)
 
+    @torch.no_grad()
     def generate(self, src, length):
         _, state = self.encoder(src)
         return self.decoder.greedy(length, src.shape[0], state)

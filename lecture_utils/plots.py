@@ -93,12 +93,14 @@ def plot_temperature(logits, labels, temperatures=(0.5, 1.0, 2.0), top=None):
 _COLOURS = {"x": "#f4a6a6", "h": "#a8d5a2", "y": "#9cc3e6"}
 
 
-def draw_unrolled(ax, T, inputs, outputs, title="", weights=False):
+def draw_unrolled(ax, T, inputs, outputs, title="", weights=False, input_labels=None, output_labels=None):
     """Draw an RNN unrolled over T steps: x_t below, h_t in the middle, y_t above.
 
     inputs, outputs: the steps (1-based) that take an input x_t or give an output y_t.
     weights: label the arrows W_xh, W_hh, W_hy, to show they are the same at every step.
+    input_labels, output_labels: {step: text} to write in a box instead of x_t or y_t.
     """
+    input_labels, output_labels = input_labels or {}, output_labels or {}
     bad = [t for t in list(inputs) + list(outputs) if not 1 <= t <= T]
     if bad:
         raise ValueError(f"steps must lie in 1..{T}; got {bad}")
@@ -108,12 +110,12 @@ def draw_unrolled(ax, T, inputs, outputs, title="", weights=False):
     for t in range(1, T + 1):
         ax.text(t, 1, f"h{_sub(t)}", ha="center", va="center", fontsize=size, bbox={**box, "facecolor": _COLOURS["h"]})
         if t in inputs:
-            ax.text(t, 0, f"x{_sub(t)}", ha="center", va="center", fontsize=size, bbox={**box, "facecolor": _COLOURS["x"]})
+            ax.text(t, 0, input_labels.get(t, f"x{_sub(t)}"), ha="center", va="center", fontsize=size, bbox={**box, "facecolor": _COLOURS["x"]})
             ax.annotate("", (t, 0.8), (t, 0.2), arrowprops=arrow)
             if weights:
                 ax.text(t + 0.06, 0.5, "W_xh", fontsize=8, va="center")
         if t in outputs:
-            ax.text(t, 2, f"y{_sub(t)}", ha="center", va="center", fontsize=size, bbox={**box, "facecolor": _COLOURS["y"]})
+            ax.text(t, 2, output_labels.get(t, f"y{_sub(t)}"), ha="center", va="center", fontsize=size, bbox={**box, "facecolor": _COLOURS["y"]})
             ax.annotate("", (t, 1.8), (t, 1.2), arrowprops=arrow)
             if weights:
                 ax.text(t + 0.06, 1.5, "W_hy", fontsize=8, va="center")

@@ -6,7 +6,10 @@ same seed always gives the same data.
     one-to-many           spelled_names       a class's feature vector -> its name, letter by letter
     many-to-one           sentiment_phrases   "the film was not very good" -> negative
     many-to-many delayed  reversed_digits     3 1 4 1 5 -> 5 1 4 1 3
-    many-to-many synced   pos_tagging         "they duck" -> PRON VERB; "the duck" -> DET NOUN
+    many-to-many synced   pos_tagging         "they duck" -> PRON VERB; "a duck" -> DET NOUN
+
+The small grammars can repeat an example; `unseen` picks the test examples that are not
+in the training set, so that a score measures generalisation rather than memory.
 """
 import numpy as np
 import torch
@@ -18,6 +21,14 @@ IGNORE = -100  # target value that torch's cross-entropy skips: padding past a s
 
 def _rng(seed):
     return np.random.default_rng(seed)
+
+
+def unseen(train, test):
+    """Boolean mask (n_test,): True where a test example (a row of `test`) is not a row of `train`."""
+    if train.shape[1:] != test.shape[1:]:
+        raise ValueError(f"train rows {tuple(train.shape[1:])} and test rows {tuple(test.shape[1:])} differ in shape")
+    seen = {row.tobytes() for row in train.reshape(len(train), -1).numpy()}
+    return torch.tensor([row.tobytes() not in seen for row in test.reshape(len(test), -1).numpy()])
 
 
 def _check_n(n):
@@ -87,19 +98,19 @@ def spelled_text(tokens):
 
 
 # ------------------------------------------------------------------ many-to-one
-_POSITIVE = ["good", "great", "fun", "lovely", "clever"]
-_NEGATIVE = ["bad", "boring", "awful", "dull", "silly"]
-_NOUNS = ["film", "movie", "plot", "book", "show"]
-SENTIMENT_WORDS = ["<pad>", "the", "was", "is", "not", "never", "very", "really", "quite"] + _NOUNS + _POSITIVE + _NEGATIVE
+_POSITIVE = ["good", "great", "fun", "lovely", "clever", "funny", "moving", "brilliant"]
+_NEGATIVE = ["bad", "boring", "awful", "dull", "silly", "slow", "weak", "terrible"]
+_NOUNS = ["film", "movie", "plot", "book", "show", "story", "ending", "cast", "song", "play"]
+SENTIMENT_WORDS = ["<pad>", "the", "was", "is", "not", "never", "very", "really"] + _NOUNS + _POSITIVE + _NEGATIVE
 _SENTIMENT_INDEX = {w: i for i, w in enumerate(SENTIMENT_WORDS)}
 
 
 def sentiment_phrases(n, seed):
-    """Short reviews, "the NOUN was/is [not|never] [very|really|quite] ADJECTIVE".
+    """Short reviews, "the NOUN was/is [not|never] [very|really] ADJECTIVE".
 
-    The label is 1 (positive) for a positive adjective, flipped by a negation. A model
-    that only counts words cannot do this (it is an XOR of two words); it must remember
-    a "not" until the adjective arrives. Phrases are padded at the front with <pad>, so
+    The label is 1 (positive) for a positive adjective, flipped by a negation: an XOR of
+    two words, which no linear model of word counts can fit. An RNN reading left to
+    right must remember a "not" until the adjective arrives. Phrases are padded at the front with <pad>, so
     every phrase ends at the last step.
 
     Returns tokens (n, 6), labels (n,).
@@ -116,7 +127,7 @@ def sentiment_phrases(n, seed):
         if negated:
             words.append(rng.choice(["not", "never"]))
         if rng.random() < 0.5:
-            words.append(rng.choice(["very", "really", "quite"]))
+            words.append(rng.choice(["very", "really"]))
         words.append(rng.choice(_POSITIVE if positive else _NEGATIVE))
         tokens[k, T - len(words):] = [_SENTIMENT_INDEX[w] for w in words]
         labels[k] = positive != negated
@@ -142,37 +153,96 @@ def reversed_digits(n, seed, length=5):
 
 
 # ------------------------------------------------------------------ many-to-many, synced
-_SUBJECTS = ["dogs", "cats", "men", "fish"]
-_OBJECTS = ["dog", "cat", "man", "duck", "fish"]
-_VERBS = ["see", "like", "chase", "duck", "fish"]
-POS_WORDS = ["<pad>", "the", "a", "they", "we", "dogs", "cats", "men", "dog", "cat", "man", "see", "like", "chase",
-             "duck", "fish"]
-POS_TAGS = ["DET", "PRON", "NOUN", "VERB"]
-AMBIGUOUS = ("duck", "fish")  # a noun after "the", a verb after "they"
+_SUBJECTS = ["dogs", "cats", "men", "birds", "fish"]
+_OBJECTS = ["dog", "cat", "man", "bird", "duck", "fish"]
+_VERBS = ["see", "like", "chase", "feed", "duck", "fish"]
+_ADJECTIVES = ["big", "small", "old"]
+POS_WORDS = ["<pad>", "the", "a", "they", "we", *_ADJECTIVES, "dogs", "cats", "men", "birds",
+             "dog", "cat", "man", "bird", "see", "like", "chase", "feed", "duck", "fish"]
+POS_TAGS = ["DET", "PRON", "ADJ", "NOUN", "VERB"]
+AMBIGUOUS = ("duck", "fish")  # nouns after a determiner or an adjective, verbs after a subject
 _POS_INDEX = {w: i for i, w in enumerate(POS_WORDS)}
 
 
 def pos_tagging(n, seed):
     """Tiny sentences with a part-of-speech tag for every word.
 
-    Two patterns: "DET NOUN VERB DET NOUN" ("the dogs see a duck", "the fish duck a
-    cat") and "PRON VERB DET NOUN" ("they fish the cat"). "duck" and "fish" are nouns or
-    verbs; only the word before tells which, so a tagger must remember it. Shorter sentences are padded at
-    the end with "<pad>", whose tags are IGNORE.
+    Two patterns, with an optional adjective before each noun: "DET [ADJ] NOUN VERB
+    DET [ADJ] NOUN" ("the dogs see a small duck", "the fish duck a cat") and "PRON VERB
+    DET [ADJ] NOUN" ("they fish the old dog"). "duck" and "fish" are nouns or verbs;
+    only the word before tells which, so a tagger must remember it. Shorter sentences
+    are padded at the end with "<pad>", whose tags are IGNORE.
 
-    Returns words (n, 5), tags (n, 5).
+    Returns words (n, 7), tags (n, 7).
     """
     _check_n(n)
     rng = _rng(seed)
-    words = np.zeros((n, 5), dtype=np.int64)
-    tags = np.full((n, 5), IGNORE, dtype=np.int64)
+    words = np.zeros((n, 7), dtype=np.int64)
+    tags = np.full((n, 7), IGNORE, dtype=np.int64)
+
+    def noun_phrase(det, nouns):
+        adjective = [(rng.choice(_ADJECTIVES), "ADJ")] if rng.random() < 0.5 else []
+        return [(det, "DET"), *adjective, (rng.choice(nouns), "NOUN")]
+
     for k in range(n):
         if rng.random() < 0.5:
-            sentence = [("the", "DET"), (rng.choice(_SUBJECTS), "NOUN"), (rng.choice(_VERBS), "VERB"),
-                        (rng.choice(["the", "a"]), "DET"), (rng.choice(_OBJECTS), "NOUN")]
+            subject = noun_phrase("the", _SUBJECTS)
         else:
-            sentence = [(rng.choice(["they", "we"]), "PRON"), (rng.choice(_VERBS), "VERB"),
-                        (rng.choice(["the", "a"]), "DET"), (rng.choice(_OBJECTS), "NOUN")]
+            subject = [(rng.choice(["they", "we"]), "PRON")]
+        sentence = subject + [(rng.choice(_VERBS), "VERB")] + noun_phrase(rng.choice(["the", "a"]), _OBJECTS)
         for t, (w, tag) in enumerate(sentence):
             words[k, t], tags[k, t] = _POS_INDEX[w], POS_TAGS.index(tag)
     return torch.from_numpy(words), torch.from_numpy(tags)
+
+
+# ------------------------------------------------------------------ long-term dependencies
+def adding_problem(n, length, seed):
+    """The adding problem (Le et al. 2015; Arjovsky et al. 2016).
+
+    Each step holds a pair (value in U[0, 1], marker). Exactly two markers are 1, one in
+    each half of the sequence; the target is the sum of the two marked values. Predicting
+    the mean, 1, always gives an MSE of Var(U1 + U2) = 2/12 = 1/6 ~ 0.167: a model must
+    beat that to show it has carried the values across the sequence.
+
+    Returns x (n, length, 2) float32 and y (n,) float32.
+    """
+    _check_n(n)
+    if length < 2:
+        raise ValueError(f"length must be at least 2, for one marker in each half; got {length}")
+    rng = _rng(seed)
+    values = rng.random((n, length))
+    markers = np.zeros((n, length))
+    half = length // 2
+    first = rng.integers(0, half, n)
+    second = rng.integers(half, length, n)
+    rows = np.arange(n)
+    markers[rows, first] = 1.0
+    markers[rows, second] = 1.0
+    y = values[rows, first] + values[rows, second]
+    x = np.stack([values, markers], axis=-1)
+    return torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)
+
+
+def copy_memory(n, delay, seed, symbols=8, length=10):
+    """The copy-memory task (Arjovsky et al. 2016).
+
+    Input: `length` symbols from 1..symbols, then `delay` blanks (0), then a delimiter
+    (symbols + 1) in the place of the last blank... in total length + delay + length
+    steps. Target: blanks until the delimiter has been seen, then the first `length`
+    symbols again, in order. A model that remembers nothing scores
+    length * ln(symbols) / (delay + 2 * length) nats per step at best.
+
+    Returns x (n, T) and y (n, T) token indices, with T = delay + 2 * length.
+    """
+    _check_n(n)
+    if delay < 1 or length < 1 or symbols < 1:
+        raise ValueError(f"delay, length and symbols must be at least 1; got {delay}, {length}, {symbols}")
+    rng = _rng(seed)
+    T = delay + 2 * length
+    data = rng.integers(1, symbols + 1, (n, length))
+    x = np.zeros((n, T), dtype=np.int64)
+    y = np.zeros((n, T), dtype=np.int64)
+    x[:, :length] = data
+    x[:, length + delay - 1] = symbols + 1  # the delimiter: "now write them out"
+    y[:, -length:] = data
+    return torch.from_numpy(x), torch.from_numpy(y)

@@ -83,6 +83,8 @@ def test_cell_shape_errors():
         cell(torch.zeros(3, D), torch.zeros(3, 6))
     with pytest.raises(ValueError, match="at least 1"):
         RNNCell(0, H)
+    with pytest.raises(ValueError, match=r"h must be a tensor \(N, H\) or \(H,\); got a tuple"):
+        cell(torch.zeros(3, D), (torch.zeros(3, H), torch.zeros(3, H)))
 
 
 def copy_into_rnn(cell, rnn):

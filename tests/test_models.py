@@ -57,6 +57,12 @@ def test_input_errors():
         OneToMany(RNNCell(D, H), 3, 5)(torch.randn(2, 5), torch.zeros(2, 4, dtype=torch.long))
     with pytest.raises(ValueError, match="v has 2 rows but targets has 3"):
         OneToMany(RNNCell(D, H), 3, 5)(torch.randn(2, 3), torch.zeros(3, 4, dtype=torch.long))
+    with pytest.raises(ValueError, match=r"x has dtype torch.int32; token indices must be torch.long"):
+        ManyToOne(RNNCell(D, H), 2, vocab_size=10)(torch.tensor([[1, 2]], dtype=torch.int32))
+    with pytest.raises(ValueError, match=r"x has dtype torch.float64 but the model's weights are torch.float32"):
+        OneToOne(RNNCell(D, H), 2)(torch.randn(2, D, dtype=torch.float64))
+    with pytest.raises(ValueError, match="both cells must be of the same kind; got LSTMCell and GRUCell"):
+        ManyToManyDelayed(nn.LSTMCell(D, H), nn.GRUCell(D, H), 5, 5)
     with pytest.raises(ValueError, match="hidden sizes must match"):
         ManyToManyDelayed(RNNCell(D, H), RNNCell(D, H + 1), 5, 5)
     with pytest.raises(ValueError, match=r"targets has shape \(2, 3, 1\)"):
@@ -102,6 +108,18 @@ def test_sentiment_label_is_adjective_polarity_flipped_by_negation():
     assert 0.4 < labels.float().mean() < 0.6
 
 
+def test_unseen_marks_test_rows_absent_from_training():
+    train = torch.tensor([[1, 2], [3, 4]])
+    test = torch.tensor([[3, 4], [5, 6], [1, 2], [2, 1]])
+    assert tasks.unseen(train, test).tolist() == [False, True, False, True]
+
+
+def test_enough_unseen_test_examples():
+    for make in (tasks.sentiment_phrases, tasks.pos_tagging):
+        train, test = make(2000, 0)[0], make(1000, 1)[0]
+        assert tasks.unseen(train, test).sum() >= 300
+
+
 def test_reversed_digits():
     src, tgt = tasks.reversed_digits(10, 0, length=4)
     assert torch.equal(tgt, src.flip(1))
@@ -111,10 +129,10 @@ def test_pos_tags_follow_the_previous_word():
     words, tags = tasks.pos_tagging(300, 0)
     duck, fish = tasks.POS_WORDS.index("duck"), tasks.POS_WORDS.index("fish")
     for w, t in zip(words, tags):
-        for i in range(1, 5):
+        for i in range(1, w.shape[0]):
             if w[i] in (duck, fish):
                 before = tasks.POS_WORDS[w[i - 1]]
-                assert tasks.POS_TAGS[t[i]] == ("NOUN" if before in ("the", "a") else "VERB")
+                assert tasks.POS_TAGS[t[i]] == ("NOUN" if before in ("the", "a", "big", "small", "old") else "VERB")
     assert (tags[words == 0] == tasks.IGNORE).all()
 
 
@@ -149,10 +167,11 @@ def test_one_to_many_spells_every_name():
 def test_many_to_one_classifies_sentiment():
     x, y = tasks.sentiment_phrases(2000, 0)
     x_test, y_test = tasks.sentiment_phrases(1000, 1)
+    new = tasks.unseen(x, x_test)
     torch.manual_seed(0)
     model = ManyToOne(RNNCell(16, 32), 2, vocab_size=len(tasks.SENTIMENT_WORDS))
     fit(model, lambda m, x, y: cross_entropy(m(x), y), (x, y), steps=600)
-    assert accuracy(model(x_test).argmax(-1), y_test) >= 0.99
+    assert accuracy(model(x_test[new]).argmax(-1), y_test[new]) >= 0.99
 
 
 def test_many_to_many_delayed_reverses_digits():
@@ -167,6 +186,8 @@ def test_many_to_many_delayed_reverses_digits():
 def test_many_to_many_synced_tags_ambiguous_words():
     words, tags = tasks.pos_tagging(2000, 0)
     words_test, tags_test = tasks.pos_tagging(1000, 1)
+    new = tasks.unseen(words, words_test)
+    words_test, tags_test = words_test[new], tags_test[new]
     torch.manual_seed(0)
     model = ManyToManySynced(RNNCell(16, 32), len(tasks.POS_TAGS), vocab_size=len(tasks.POS_WORDS))
     fit(model, lambda m, w, t: cross_entropy(m(w), t), (words, tags), steps=400)

@@ -1,0 +1,68 @@
+"""Tools to look at gradients flowing back through time.
+
+Backpropagation through a vanilla RNN multiplies, at every step back, by the Jacobian
+
+    dh_k / dh_{k-1} = diag(1 - h_k^2) W_hh          (for h_k = tanh(W_hh h_{k-1} + ...))
+
+so dh_T/dh_t = J_T J_{T-1} ... J_{t+1}, a product of T - t matrices. Its norm shrinks or
+grows roughly geometrically with T - t: the vanishing and exploding gradients of
+Pascanu, Mikolov and Bengio (2013).
+"""
+import numpy as np
+import torch
+
+from .cells import hidden_of
+
+
+def rnn_jacobians(W_hh, h):
+    """The one-step Jacobians J_k = dh_k/dh_{k-1} = diag(1 - h_k^2) W_hh.
+
+    W_hh (H, H); h (T, H), the hidden states h_1 ... h_T of one sequence.
+    Returns (T, H, H), where [k - 1] is J_k.
+    """
+    W_hh, h = np.asarray(W_hh), np.asarray(h)
+    if W_hh.ndim != 2 or W_hh.shape[0] != W_hh.shape[1]:
+        raise ValueError(f"W_hh has shape {W_hh.shape}; expected a square (H, H) matrix")
+    if h.ndim != 2 or h.shape[1] != W_hh.shape[0]:
+        raise ValueError(f"h has shape {h.shape}; expected (T, H) with H = {W_hh.shape[0]}")
+    return (1.0 - h ** 2)[:, :, None] * W_hh[None]
+
+
+def jacobian_products(jacobians):
+    """dh_T/dh_t for t = 0 ... T, from the one-step Jacobians J_1 ... J_T.
+
+    jacobians (T, H, H). Returns (T + 1, H, H), where [t] = J_T J_{T-1} ... J_{t+1}
+    (so [T] is the identity and [0] is dh_T/dh_0).
+    """
+    jacobians = np.asarray(jacobians)
+    if jacobians.ndim != 3 or jacobians.shape[1] != jacobians.shape[2]:
+        raise ValueError(f"jacobians has shape {jacobians.shape}; expected (T, H, H)")
+    T, H, _ = jacobians.shape
+    out = np.empty((T + 1, H, H))
+    out[T] = np.eye(H)
+    for t in range(T - 1, -1, -1):
+        out[t] = out[t + 1] @ jacobians[t]  # append J_{t+1} on the right
+    return out
+
+
+def hidden_grad_norms(cell, loss_fn):
+    """||dL/dh_t|| for every step t at which `cell` ran, t = 1 ... T.
+
+    cell: the cell inside a model (model.rnn.cell, say). loss_fn: a function of no
+    arguments that runs the model and returns a scalar loss L. Every call of the cell
+    is recorded (a forward hook), then autograd gives the gradient of L with respect to
+    each h_t: the total gradient, through all later steps, not only h_t's own output.
+    Returns a float array (T,): the norm over the batch and the hidden units.
+    """
+    states = []
+    handle = cell.register_forward_hook(lambda module, args, out: states.append(hidden_of(out)))
+    try:
+        loss = loss_fn()
+    finally:
+        handle.remove()
+    if not states:
+        raise ValueError("the cell never ran: loss_fn must run a model that contains this cell")
+    if not torch.is_tensor(loss) or loss.numel() != 1:
+        raise ValueError("loss_fn must return a scalar tensor")
+    grads = torch.autograd.grad(loss, states, allow_unused=True)
+    return np.array([0.0 if g is None else g.norm().item() for g in grads])
