@@ -11,7 +11,7 @@ Pascanu, Mikolov and Bengio (2013).
 import numpy as np
 import torch
 
-from .cells import hidden_of
+from .cells import Recurrent, RNNCell, hidden_of
 
 
 def rnn_jacobians(W_hh, h):
@@ -66,3 +66,23 @@ def hidden_grad_norms(cell, loss_fn):
         raise ValueError("loss_fn must return a scalar tensor")
     grads = torch.autograd.grad(loss, states, allow_unused=True)
     return np.array([0.0 if g is None else g.norm().item() for g in grads])
+
+
+def rnn_grad_norms_over_time(scale, T=100, hidden_size=64, input_size=8, batch=16, seed=0):
+    """||dL/dh_t|| for t = 1 ... T in a vanilla tanh RNN whose W_hh has every singular value
+    equal to `scale` (a scaled random orthogonal matrix), on random inputs.
+
+    L is a fixed random readout of h_T, averaged over the batch, so the gradient starts
+    at step T and flows back. Returns a float array (T,).
+    """
+    if not scale > 0:
+        raise ValueError(f"scale must be positive; got {scale}")
+    torch.manual_seed(seed)
+    cell = RNNCell(input_size, hidden_size).double()
+    with torch.no_grad():
+        torch.nn.init.orthogonal_(cell.weight_hh)
+        cell.weight_hh.mul_(scale)
+    rnn = Recurrent(cell)
+    x = 0.5 * torch.randn(batch, T, input_size, dtype=torch.float64)
+    readout = torch.randn(hidden_size, dtype=torch.float64)
+    return hidden_grad_norms(cell, lambda: (rnn(x)[0][:, -1] @ readout).mean())

@@ -134,6 +134,25 @@ def rnn_backward(dh, cache):
     return dx, dh_next, dW_xh, dW_hh, db
 
 
+def cache_nbytes(cache):
+    """Bytes of memory a cache holds for the backward pass: every array in it once.
+
+    The weights appear in every step's cache but are the same arrays, so they are
+    counted once. What grows with T is the per-step x_t, h_{t-1} and h_t: the memory
+    cost of backpropagating through T steps.
+    """
+    seen, total, stack = set(), 0, [cache]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, np.ndarray):
+            if id(item) not in seen:
+                seen.add(id(item))
+                total += item.nbytes
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return total
+
+
 # ------------------------------------------------------ character language model
 PARAM_NAMES = ("W_xh", "W_hh", "b", "W_hy", "b_y")
 

@@ -48,3 +48,20 @@ def clip_by_value(grads, limit):
     for g in grads.values():
         np.clip(g, -limit, limit, out=g)
     return grads
+
+
+def clip_by_norm(grads, max_norm):
+    """Rescale all gradients together, in place, so that their joint norm is at most max_norm.
+
+    If ||g|| > max_norm, g <- max_norm * g / ||g|| (Pascanu, Mikolov and Bengio 2013): the
+    step keeps its direction and only its length is capped. ||g|| is taken over every
+    element of every gradient, as torch.nn.utils.clip_grad_norm_ does.
+    Returns the norm before clipping.
+    """
+    if not np.isfinite(max_norm) or max_norm <= 0:
+        raise ValueError(f"max_norm must be a positive number; got {max_norm}")
+    norm = float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+    if norm > max_norm:
+        for g in grads.values():
+            g *= max_norm / norm
+    return norm

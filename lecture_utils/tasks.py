@@ -105,19 +105,21 @@ SENTIMENT_WORDS = ["<pad>", "the", "was", "is", "not", "never", "very", "really"
 _SENTIMENT_INDEX = {w: i for i, w in enumerate(SENTIMENT_WORDS)}
 
 
-def sentiment_phrases(n, seed):
+def sentiment_phrases(n, seed, length=6):
     """Short reviews, "the NOUN was/is [not|never] [very|really] ADJECTIVE".
 
     The label is 1 (positive) for a positive adjective, flipped by a negation: an XOR of
     two words, which no linear model of word counts can fit. An RNN reading left to
     right must remember a "not" until the adjective arrives. Phrases are padded at the front with <pad>, so
-    every phrase ends at the last step.
+    every phrase ends at the last step; `length` (6 or more) sets how many steps that is.
 
-    Returns tokens (n, 6), labels (n,).
+    Returns tokens (n, length), labels (n,).
     """
     _check_n(n)
+    if length < 6:
+        raise ValueError(f"length must be at least 6, the longest phrase; got {length}")
     rng = _rng(seed)
-    T = 6
+    T = length
     tokens = np.zeros((n, T), dtype=np.int64)
     labels = np.empty(n, dtype=np.int64)
     for k in range(n):
@@ -246,3 +248,22 @@ def copy_memory(n, delay, seed, symbols=8, length=10):
     x[:, length + delay - 1] = symbols + 1  # the delimiter: "now write them out"
     y[:, -length:] = data
     return torch.from_numpy(x), torch.from_numpy(y)
+
+
+def recall_text(n_blocks, lag, seed, symbols="abcd", filler="."):
+    """Text made of blocks "a.........a": a random symbol, lag - 1 fillers, the same symbol.
+
+    A character LM can predict the second symbol of a block only by remembering the
+    first, lag steps back; everything else is either certain (the fillers) or a coin
+    toss (the first symbol of each block). Truncated BPTT with chunks shorter than the
+    lag cannot learn that recall: no gradient ever connects the two.
+
+    Returns a str of n_blocks * (lag + 1) characters.
+    """
+    _check_n(n_blocks)
+    if lag < 1:
+        raise ValueError(f"lag must be at least 1; got {lag}")
+    if not symbols or filler in symbols:
+        raise ValueError(f"symbols must be non-empty and must not contain the filler {filler!r}")
+    picks = _rng(seed).integers(0, len(symbols), n_blocks)
+    return "".join(symbols[i] + filler * (lag - 1) + symbols[i] for i in picks)

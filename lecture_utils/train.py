@@ -80,31 +80,51 @@ def cross_entropy(logits, targets):
                                              ignore_index=-100)
 
 
-def fit(model, loss_fn, data, steps, batch_size=64, lr=1e-2, clip=1.0, seed=0):
-    """Train a PyTorch model with Adam on random minibatches; return the loss of each step.
+def fit(model, loss_fn, data, steps, batch_size=64, lr=1e-2, clip_norm=1.0, clip_value=None,
+        optimizer="adam", seed=0, return_grad_norms=False):
+    """Train a PyTorch model on random minibatches; return the loss of each step.
 
     data: a tuple of tensors with the same first dimension (N examples). Each step draws
-    batch_size of them and minimises loss_fn(model, *batch). clip: the gradient norm is
-    clipped to this value (None for no clipping). seed fixes the batches drawn.
-    Returns a float array (steps,).
+    batch_size of them and minimises loss_fn(model, *batch) with Adam, or with plain
+    SGD (optimizer="sgd"). Before each update the gradient is clipped: to norm clip_norm
+    as a whole, and/or element-wise to [-clip_value, clip_value] (None for neither).
+    seed fixes the batches drawn.
+    Returns a float array (steps,) of losses; with return_grad_norms, also the gradient's
+    norm at each step, measured before clipping.
     """
     n = len(data[0])
     if any(len(t) != n for t in data):
         raise ValueError(f"every tensor in data needs the same first dimension; got {[len(t) for t in data]}")
     if steps < 1 or batch_size < 1:
         raise ValueError(f"steps and batch_size must be at least 1; got {steps}, {batch_size}")
+    for name, value in (("clip_norm", clip_norm), ("clip_value", clip_value)):
+        if value is not None and not value > 0:
+            raise ValueError(f"{name} must be positive, or None for no clipping; got {value}")
+    optimizers = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
+    if optimizer not in optimizers:
+        raise ValueError(f"optimizer must be one of {sorted(optimizers)}; got {optimizer!r}")
     generator = torch.Generator().manual_seed(seed)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    losses = np.empty(steps)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = optimizers[optimizer](params, lr=lr)
+    losses, norms = np.empty(steps), np.empty(steps)
     model.train()
     for step in range(steps):
         idx = torch.randint(0, n, (min(batch_size, n),), generator=generator)
         loss = loss_fn(model, *(t[idx] for t in data))
-        optimizer.zero_grad()
+        opt.zero_grad()
         loss.backward()
-        if clip is not None:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
-        optimizer.step()
+        norms[step] = grad_norm(params)
+        if clip_value is not None:
+            torch.nn.utils.clip_grad_value_(params, clip_value)
+        if clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_(params, clip_norm)
+        opt.step()
         losses[step] = loss.item()
     model.eval()
-    return losses
+    return (losses, norms) if return_grad_norms else losses
+
+
+def grad_norm(params):
+    """The norm of all the parameters' gradients taken together, as one long vector."""
+    grads = [p.grad.reshape(-1) for p in params if p.grad is not None]
+    return torch.cat(grads).norm().item() if grads else 0.0
