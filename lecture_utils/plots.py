@@ -150,3 +150,20 @@ def draw_rnn_types():
         draw_unrolled(ax, T, inputs, outputs, title=name)
     fig.tight_layout()
     return axes
+
+
+def plot_grad_norms(curves, title="Gradient flowing back through time", ylabel="||dL/dh_t||"):
+    """Gradient norm against the step t, on a log scale, for each {label: norms (T,)}."""
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    for label, norms in curves.items():
+        norms = np.asarray(norms, dtype=np.float64)
+        shown = np.where(norms > 0, norms, np.nan)  # a log scale cannot show 0 (underflow)
+        ax.plot(np.arange(1, len(norms) + 1), shown, label=label)
+    ax.set_yscale("log")
+    ax.set_xlabel("step t")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return ax
