@@ -62,6 +62,8 @@ def hidden_grad_norms(cell, loss_fn):
         handle.remove()
     if not states:
         raise ValueError("the cell never ran: loss_fn must run a model that contains this cell")
+    if not all(s.requires_grad for s in states):
+        raise ValueError("the hidden states carry no gradient: run loss_fn with autograd on (not in torch.no_grad())")
     if not torch.is_tensor(loss) or loss.numel() != 1:
         raise ValueError("loss_fn must return a scalar tensor")
     grads = torch.autograd.grad(loss, states, allow_unused=True)
@@ -73,16 +75,18 @@ def rnn_grad_norms_over_time(scale, T=100, hidden_size=64, input_size=8, batch=1
     equal to `scale` (a scaled random orthogonal matrix), on random inputs.
 
     L is a fixed random readout of h_T, averaged over the batch, so the gradient starts
-    at step T and flows back. Returns a float array (T,).
+    at step T and flows back. Returns a float array (T,). PyTorch's global random state
+    is left as it was.
     """
     if not scale > 0:
         raise ValueError(f"scale must be positive; got {scale}")
-    torch.manual_seed(seed)
-    cell = RNNCell(input_size, hidden_size).double()
-    with torch.no_grad():
-        torch.nn.init.orthogonal_(cell.weight_hh)
-        cell.weight_hh.mul_(scale)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        cell = RNNCell(input_size, hidden_size).double()
+        with torch.no_grad():
+            torch.nn.init.orthogonal_(cell.weight_hh)
+            cell.weight_hh.mul_(scale)
+        x = 0.5 * torch.randn(batch, T, input_size, dtype=torch.float64)
+        readout = torch.randn(hidden_size, dtype=torch.float64)
     rnn = Recurrent(cell)
-    x = 0.5 * torch.randn(batch, T, input_size, dtype=torch.float64)
-    readout = torch.randn(hidden_size, dtype=torch.float64)
     return hidden_grad_norms(cell, lambda: (rnn(x)[0][:, -1] @ readout).mean())

@@ -138,8 +138,9 @@ def cache_nbytes(cache):
     """Bytes of memory a cache holds for the backward pass: every array in it once.
 
     The weights appear in every step's cache but are the same arrays, so they are
-    counted once. What grows with T is the per-step x_t, h_{t-1} and h_t: the memory
-    cost of backpropagating through T steps.
+    counted once; so is h_{t-1}, which is the previous step's h_t. What grows with T is
+    each step's arrays: the memory cost of backpropagating through T steps. Caches are
+    nested lists and tuples of arrays, as this module builds them.
     """
     seen, total, stack = set(), 0, [cache]
     while stack:

@@ -261,9 +261,9 @@ def recall_text(n_blocks, lag, seed, symbols="abcd", filler="."):
     Returns a str of n_blocks * (lag + 1) characters.
     """
     _check_n(n_blocks)
-    if lag < 1:
-        raise ValueError(f"lag must be at least 1; got {lag}")
-    if not symbols or filler in symbols:
-        raise ValueError(f"symbols must be non-empty and must not contain the filler {filler!r}")
+    if lag < 2:
+        raise ValueError(f"lag must be at least 2, so that fillers separate the two symbols; got {lag}")
+    if len(filler) != 1 or not symbols or filler in symbols:
+        raise ValueError(f"filler must be one character that is not among the symbols {symbols!r}; got {filler!r}")
     picks = _rng(seed).integers(0, len(symbols), n_blocks)
     return "".join(symbols[i] + filler * (lag - 1) + symbols[i] for i in picks)

@@ -64,6 +64,20 @@ def test_hidden_grad_norms_errors(rnn):
     with pytest.raises(ValueError, match="the cell never ran"):
         hidden_grad_norms(cell, lambda: torch.tensor(1.0, requires_grad=True))
 
+    def without_grad():
+        with torch.no_grad():
+            return Recurrent(cell)(x)[0].sum()
+    with pytest.raises(ValueError, match="carry no gradient"):
+        hidden_grad_norms(cell, without_grad)
+
+
+def test_grad_norms_over_time_leave_the_global_random_state_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    rnn_grad_norms_over_time(1.0, T=5)
+    assert torch.equal(torch.rand(3), expected)
+
 
 def test_vanishing_and_exploding_with_the_singular_value():
     small, one, large = (rnn_grad_norms_over_time(s, T=60) for s in (0.5, 1.0, 1.5))
@@ -118,6 +132,10 @@ def test_fit_clips_and_reports_the_norm_before_clipping():
     assert moved.norm().item() == pytest.approx(0.1 * 0.5, rel=1e-5)   # lr * clipped norm
     with pytest.raises(ValueError, match="clip_value must be positive"):
         fit(model, loss_fn, (x, y), steps=1, clip_value=0)
+    with pytest.raises(ValueError, match="clip by norm or by value, not both"):
+        fit(model, loss_fn, (x, y), steps=1, clip_value=0.1)
+    with pytest.raises(ValueError, match="data must be a tuple of tensors"):
+        fit(model, loss_fn, x, steps=1)
     with pytest.raises(ValueError, match="optimizer must be one of"):
         fit(model, loss_fn, (x, y), steps=1, optimizer="rmsprop")
 
@@ -176,7 +194,9 @@ def test_recall_text_blocks():
     for i in range(0, len(text), 6):
         block = text[i:i + 6]
         assert block[0] == block[5] and block[0] in "ab" and block[1:5] == "...."
-    with pytest.raises(ValueError, match="lag must be at least 1"):
-        tasks.recall_text(5, 0, 0)
+    with pytest.raises(ValueError, match="lag must be at least 2"):
+        tasks.recall_text(5, 1, 0)
+    with pytest.raises(ValueError, match="filler must be one character"):
+        tasks.recall_text(5, 3, 0, symbols="ab", filler="")
     with pytest.raises(ValueError, match="length must be at least 2"):
         tasks.adding_problem(5, 1, 0)
