@@ -1,7 +1,7 @@
 """Recurrent cells in PyTorch, written from scratch, and `Recurrent`, which unrolls one.
 
 A cell computes one time step. Its parameters are named and shaped exactly like those of
-PyTorch's own cell (`torch.nn.RNNCell` here), so `load_state_dict` works in both
+PyTorch's own cell (`torch.nn.RNNCell`, `LSTMCell`, `GRUCell`), so `load_state_dict` works in both
 directions, and its `forward(x, state)` behaves the same way: `state=None` means zeros,
 and an unbatched input (D,) gives an unbatched output.
 
@@ -71,6 +71,101 @@ class RNNCell(nn.Module):
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}"
+
+
+class _GatedCell(nn.Module):
+    """Shared parameters of the gated cells: `blocks` weight blocks stacked, as in PyTorch."""
+
+    blocks = 1
+
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        if input_size < 1 or hidden_size < 1:
+            raise ValueError(f"input_size and hidden_size must be at least 1; got {input_size}, {hidden_size}")
+        self.input_size, self.hidden_size = input_size, hidden_size
+        n = self.blocks * hidden_size
+        self.weight_ih = nn.Parameter(torch.empty(n, input_size))
+        self.weight_hh = nn.Parameter(torch.empty(n, hidden_size))
+        self.bias_ih = nn.Parameter(torch.empty(n))
+        self.bias_hh = nn.Parameter(torch.empty(n))
+        self.reset_parameters()
+
+    reset_parameters = RNNCell.reset_parameters
+    extra_repr = RNNCell.extra_repr
+
+
+class LSTMCell(_GatedCell):
+    """Long short-term memory (Hochreiter and Schmidhuber 1997; forget gate: Gers et al. 2000).
+
+        i = sigmoid(W_xi x + W_hi h + b_i)     input gate: how much of g to write
+        f = sigmoid(W_xf x + W_hf h + b_f)     forget gate: how much of C_{t-1} to keep
+        g = tanh(W_xg x + W_hg h + b_g)        candidate values to write
+        o = sigmoid(W_xo x + W_ho h + b_o)     output gate: how much of the cell to show
+        C_t = f * C_{t-1} + i * g              h_t = o * tanh(C_t)
+
+    Parameters as in torch.nn.LSTMCell, gate blocks stacked in PyTorch's order i, f, g, o:
+        weight_ih (4H, D), weight_hh (4H, H), bias_ih (4H,), bias_hh (4H,).
+    forward(x (N, D), state=(h, C) or None) -> (h', C'), each (N, H); unbatched (D,) works too.
+    """
+
+    blocks = 4
+
+    def gates(self, x, state=None):
+        """The four gates (i, f, g, o), each (N, H), for input x and state (h, C)."""
+        h, _ = self._state(x, state)
+        a = x @ self.weight_ih.T + self.bias_ih + h @ self.weight_hh.T + self.bias_hh
+        i, f, g, o = a.chunk(4, dim=-1)
+        return torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+
+    def _state(self, x, state):
+        if state is None:
+            zeros = x.new_zeros(x.shape[:-1] + (self.hidden_size,))
+            state = (zeros, zeros)
+        if not isinstance(state, tuple) or len(state) != 2:
+            raise ValueError(f"an LSTM's state is a tuple (h, C); got {type(state).__name__}")
+        _check_step_input(self, x, [("h", state[0].shape), ("C", state[1].shape)])
+        return state
+
+    def forward(self, x, state=None):
+        _check_step_input(self, x, [])
+        _, c = self._state(x, state)
+        i, f, g, o = self.gates(x, state)
+        c = f * c + i * g  # additive: the gradient along C only meets the factor f
+        return o * torch.tanh(c), c
+
+
+class GRUCell(_GatedCell):
+    """Gated recurrent unit (Cho et al. 2014), in PyTorch's convention.
+
+        r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)        reset gate
+        z = sigmoid(W_iz x + b_iz + W_hz h + b_hz)        update gate
+        n = tanh(W_in x + b_in + r * (W_hn h + b_hn))     candidate
+        h' = (1 - z) * n + z * h
+
+    Parameters as in torch.nn.GRUCell, blocks stacked in the order r, z, n:
+        weight_ih (3H, D), weight_hh (3H, H), bias_ih (3H,), bias_hh (3H,).
+    forward(x (N, D), h (N, H) or None) -> h' (N, H); unbatched (D,) works too.
+    """
+
+    blocks = 3
+
+    def gates(self, x, h=None):
+        """(r, z, n), each (N, H), for input x and state h."""
+        if h is not None and not torch.is_tensor(h):
+            raise ValueError(f"h must be a tensor (N, H) or (H,); got a {type(h).__name__}")
+        _check_step_input(self, x, [("h", None if h is None else h.shape)])
+        if h is None:
+            h = x.new_zeros(x.shape[:-1] + (self.hidden_size,))
+        xr, xz, xn = (x @ self.weight_ih.T + self.bias_ih).chunk(3, dim=-1)
+        hr, hz, hn = (h @ self.weight_hh.T + self.bias_hh).chunk(3, dim=-1)
+        r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+        return r, z, torch.tanh(xn + r * hn)  # r scales W_hn h + b_hn, as PyTorch does
+
+    def forward(self, x, h=None):
+        r, z, n = self.gates(x, h)
+        if h is None:
+            h = torch.zeros_like(n)
+        return (1 - z) * n + z * h
 
 
 def hidden_of(state):

@@ -14,6 +14,9 @@ b = bias_ih + bias_hh.
 
 Every forward function returns a cache, and its backward partner takes the upstream
 gradient and that cache, in the style of the classic from-scratch assignments.
+
+The LSTM functions below follow the same pattern, with four gate blocks stacked in W_xh
+(4H, D), W_hh (4H, H) and b (4H,).
 """
 import numpy as np
 
@@ -128,6 +131,128 @@ def rnn_backward(dh, cache):
     dh_next = np.zeros((N, H), dtype=np.result_type(dh, h1))
     for t in reversed(range(T)):
         dx[:, t], dh_next, dW_xh_t, dW_hh_t, db_t = _step_backward(dh[:, t] + dh_next, caches[t])
+        dW_xh += dW_xh_t
+        dW_hh += dW_hh_t
+        db += db_t
+    return dx, dh_next, dW_xh, dW_hh, db
+
+
+# ------------------------------------------------------------------------ LSTM
+# The lecture names the gates i, f, o, g. PyTorch stacks their weight blocks in the order
+# i, f, g, o, and so do we, so that nn.LSTM's weight_ih_l0 (4H, D) is our W_xh unchanged:
+#   rows [0:H] input gate i,  [H:2H] forget gate f,  [2H:3H] candidate g,  [3H:4H] output gate o.
+#   i = sigmoid(a_i), f = sigmoid(a_f), g = tanh(a_g), o = sigmoid(a_o)
+#   C_t = f * C_{t-1} + i * g            h_t = o * tanh(C_t)
+
+
+def sigmoid(a):
+    """1 / (1 + exp(-a)), computed without overflow for large negative a."""
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _check_lstm_weights(W_xh, W_hh, b, D=None):
+    W_hh = np.asarray(W_hh)
+    if W_hh.ndim != 2 or W_hh.shape[0] != 4 * W_hh.shape[1]:
+        raise ValueError(f"W_hh has shape {W_hh.shape}; expected (4H, H), the four gates' blocks stacked")
+    H = W_hh.shape[1]
+    want = (4 * H, D) if D is not None else None
+    W_xh = np.asarray(W_xh)
+    if W_xh.ndim != 2 or W_xh.shape[0] != 4 * H or (D is not None and W_xh.shape != want):
+        raise ValueError(f"W_xh has shape {W_xh.shape}; expected (4H, D) with H = {H}" + (f", D = {D}" if D else ""))
+    _check("b", b, (4 * H,), "(4H,)")
+    return H
+
+
+def lstm_step_forward(x, h_prev, c_prev, W_xh, W_hh, b):
+    """One LSTM step.
+
+    x (N, D), h_prev (N, H), c_prev (N, H), W_xh (4H, D), W_hh (4H, H), b (4H,)
+    -> h (N, H), c (N, H), cache. b = bias_ih + bias_hh of PyTorch.
+    """
+    x, h_prev, c_prev = np.asarray(x), np.asarray(h_prev), np.asarray(c_prev)
+    if x.ndim != 2:
+        raise ValueError(f"x has shape {x.shape}; expected (N, D)")
+    N, D = x.shape
+    H = _check_lstm_weights(W_xh, W_hh, b, D)
+    _check("h_prev", h_prev, (N, H), "(N, H)")
+    _check("c_prev", c_prev, (N, H), "(N, H)")
+    return _lstm_step_forward(x, h_prev, c_prev, W_xh, W_hh, b)
+
+
+def _lstm_step_forward(x, h_prev, c_prev, W_xh, W_hh, b):
+    H = h_prev.shape[1]
+    a = x @ W_xh.T + h_prev @ W_hh.T + b  # (N, 4H): all four gates' pre-activations at once
+    i, f, g, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), sigmoid(a[:, 3 * H:])
+    c = f * c_prev + i * g  # the additive update: the cell state is changed, not rewritten
+    tc = np.tanh(c)
+    h = o * tc
+    return h, c, (x, h_prev, c_prev, W_xh, W_hh, i, f, g, o, tc)
+
+
+def lstm_step_backward(dh, dc, cache):
+    """Backward of one LSTM step.
+
+    dh, dc (N, H): upstream gradients on h and on C. Returns dx (N, D), dh_prev (N, H),
+    dc_prev (N, H), dW_xh (4H, D), dW_hh (4H, H), db (4H,).
+    """
+    shape = cache[1].shape
+    _check("dh", dh, shape, "(N, H), the shape of h")
+    _check("dc", dc, shape, "(N, H), the shape of C")
+    return _lstm_step_backward(dh, dc, cache)
+
+
+def _lstm_step_backward(dh, dc, cache):
+    x, h_prev, c_prev, W_xh, W_hh, i, f, g, o, tc = cache
+    dc = dc + dh * o * (1.0 - tc * tc)  # C reaches the loss directly and through h = o tanh(C)
+    da = np.concatenate([
+        dc * g * i * (1.0 - i),          # input gate:  dC/di = g,  sigmoid' = i (1 - i)
+        dc * c_prev * f * (1.0 - f),     # forget gate: dC/df = C_{t-1}
+        dc * i * (1.0 - g * g),          # candidate:   dC/dg = i,  tanh' = 1 - g^2
+        dh * tc * o * (1.0 - o),         # output gate: dh/do = tanh(C)
+    ], axis=1)
+    dc_prev = dc * f  # along the cell state, one step back multiplies only by f
+    return da @ W_xh, da @ W_hh, dc_prev, da.T @ x, da.T @ h_prev, da.sum(axis=0)
+
+
+def lstm_forward(x, h0, W_xh, W_hh, b):
+    """Run an LSTM over a sequence, starting from h0 and C_0 = 0.
+
+    x (N, T, D), h0 (N, H) -> h (N, T, H) holding h_1 ... h_T, and a cache.
+    """
+    x, h0 = np.asarray(x), np.asarray(h0)
+    if x.ndim != 3:
+        raise ValueError(f"x has shape {x.shape}; expected (N, T, D)")
+    N, T, D = x.shape
+    H = _check_lstm_weights(W_xh, W_hh, b, D)
+    _check("h0", h0, (N, H), "(N, H)")
+    h = np.empty((N, T, H), dtype=np.result_type(x, h0, W_xh, W_hh, b))
+    h_prev, c_prev, caches = h0, np.zeros((N, H), dtype=h.dtype), []
+    for t in range(T):
+        h_prev, c_prev, step_cache = _lstm_step_forward(x[:, t], h_prev, c_prev, W_xh, W_hh, b)
+        h[:, t] = h_prev
+        caches.append(step_cache)
+    return h, caches
+
+
+def lstm_backward(dh, cache):
+    """BPTT through an LSTM: dh (N, T, H) is the upstream gradient on every h_t.
+
+    Returns dx (N, T, D), dh0 (N, H), dW_xh (4H, D), dW_hh (4H, H), db (4H,).
+    (C_0 = 0 is not a parameter, so its gradient is not returned.)
+    """
+    caches = cache
+    if not caches:
+        raise ValueError("the cache holds no time steps")
+    x0, h_prev0, _, W_xh, W_hh = caches[0][:5]
+    N, D = x0.shape
+    T, H = len(caches), h_prev0.shape[1]
+    _check("dh", dh, (N, T, H), "(N, T, H)")
+    dx = np.empty((N, T, D), dtype=np.result_type(dh, x0))
+    dW_xh, dW_hh, db = np.zeros_like(W_xh), np.zeros_like(W_hh), np.zeros(4 * H, dtype=W_hh.dtype)
+    dh_next, dc_next = np.zeros((N, H)), np.zeros((N, H))
+    for t in reversed(range(T)):
+        dx[:, t], dh_next, dc_next, dW_xh_t, dW_hh_t, db_t = _lstm_step_backward(dh[:, t] + dh_next, dc_next, caches[t])
         dW_xh += dW_xh_t
         dW_hh += dW_hh_t
         db += db_t

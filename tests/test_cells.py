@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch import nn
 
-from lecture_utils.cells import Recurrent, RNNCell
+from lecture_utils.cells import GRUCell, LSTMCell, Recurrent, RNNCell
 
 D, H = 5, 7
 TOL = {torch.float32: 1e-6, torch.float64: 1e-12}
@@ -136,3 +136,79 @@ def test_recurrent_shape_errors():
         rnn(torch.zeros(2, 3, 4))
     with pytest.raises(ValueError, match="needs an input_size attribute"):
         Recurrent(nn.Linear(3, 3))
+
+
+# ------------------------------------------------------------------ LSTM and GRU
+GATED = [(LSTMCell, nn.LSTMCell, nn.LSTM), (GRUCell, nn.GRUCell, nn.GRU)]
+
+
+def gated_state(ours_cls, n, dtype):
+    h = torch.randn(n, H, dtype=dtype)
+    return (h, torch.randn(n, H, dtype=dtype)) if ours_cls is LSTMCell else h
+
+
+def flat(state):
+    return torch.cat([s.reshape(-1) for s in state]) if isinstance(state, tuple) else state.reshape(-1)
+
+
+@pytest.mark.parametrize("ours_cls,theirs_cls,_", GATED)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_gated_cells_equal_torch_outputs_and_gradients(ours_cls, theirs_cls, _, dtype):
+    torch.manual_seed(0)
+    ours = ours_cls(D, H).to(dtype)
+    theirs = theirs_cls(D, H).to(dtype)
+    theirs.load_state_dict(ours.state_dict())
+    x = torch.randn(4, D, dtype=dtype)
+    state = gated_state(ours_cls, 4, dtype)
+    results = []
+    for cell in (ours, theirs):
+        xi = x.clone().requires_grad_()
+        si = tuple(s.clone().requires_grad_() for s in state) if isinstance(state, tuple) else state.clone().requires_grad_()
+        out = flat(cell(xi, si))
+        (out * torch.linspace(-1, 1, out.numel(), dtype=dtype)).sum().backward()
+        state_grads = [s.grad for s in si] if isinstance(si, tuple) else [si.grad]
+        results.append([out, xi.grad, *state_grads, *[p.grad for p in cell.parameters()]])
+    for a, b in zip(*results):
+        assert_close(a, b, dtype)
+
+
+@pytest.mark.parametrize("ours_cls,theirs_cls,_", GATED)
+def test_gated_cells_names_init_and_unbatched(ours_cls, theirs_cls, _):
+    torch.manual_seed(3)
+    ours = ours_cls(D, H)
+    torch.manual_seed(3)
+    theirs = theirs_cls(D, H)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    for a, b in zip(ours.parameters(), theirs.parameters()):
+        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    x = torch.randn(D)
+    assert_close(flat(ours(x)), flat(theirs(x)), torch.float32)
+
+
+@pytest.mark.parametrize("ours_cls,_,module_cls", GATED)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_recurrent_with_gated_cells_equals_one_layer_module(ours_cls, _, module_cls, dtype):
+    torch.manual_seed(0)
+    ours = Recurrent(ours_cls(D, H)).to(dtype)
+    theirs = module_cls(D, H, batch_first=True).to(dtype)
+    copy_into_rnn(ours.cell, theirs)
+    x = torch.randn(3, 9, D, dtype=dtype)
+    results = []
+    for model in (ours, theirs):
+        xi = x.clone().requires_grad_()
+        out, _ = model(xi)
+        out.sin().sum().backward()
+        results.append([out, xi.grad, *[p.grad for p in model.parameters()]])
+    for a, b in zip(*results):
+        assert_close(a, b, dtype)
+
+
+def test_gated_cell_state_errors():
+    with pytest.raises(ValueError, match=r"an LSTM's state is a tuple \(h, C\); got Tensor"):
+        LSTMCell(D, H)(torch.zeros(2, D), torch.zeros(2, H))
+    with pytest.raises(ValueError, match=r"C has shape \(2, 4\); expected \(2, 7\)"):
+        LSTMCell(D, H)(torch.zeros(2, D), (torch.zeros(2, H), torch.zeros(2, 4)))
+    with pytest.raises(ValueError, match=r"h must be a tensor"):
+        GRUCell(D, H)(torch.zeros(2, D), (torch.zeros(2, H), torch.zeros(2, H)))
+    with pytest.raises(ValueError, match=r"x has shape \(2, 4\)"):
+        GRUCell(D, H)(torch.zeros(2, 4))

@@ -5,11 +5,12 @@ import torch
 from torch import nn
 
 from lecture_utils import tasks
-from lecture_utils.cells import RNNCell
+from lecture_utils.cells import GRUCell, LSTMCell, RNNCell
 from lecture_utils.models import ManyToManyDelayed, ManyToManySynced, ManyToOne, OneToMany, OneToOne
 from lecture_utils.train import cross_entropy, fit
 
-CELLS = {"ours": RNNCell, "nn.RNNCell": nn.RNNCell, "nn.LSTMCell": nn.LSTMCell, "nn.GRUCell": nn.GRUCell}
+CELLS = {"RNNCell": RNNCell, "LSTMCell": LSTMCell, "GRUCell": GRUCell,
+         "nn.RNNCell": nn.RNNCell, "nn.LSTMCell": nn.LSTMCell, "nn.GRUCell": nn.GRUCell}
 
 
 @pytest.fixture(params=list(CELLS))

@@ -253,3 +253,99 @@ def test_char_lm_input_errors(lm):
         char_lm_loss(params, inputs, targets[:3], h_prev)
     with pytest.raises(ValueError, match=r"params lacks \['W_hy'\]"):
         char_lm_loss({k: v for k, v in params.items() if k != "W_hy"}, inputs, targets, h_prev)
+
+
+# ---------------------------------------------------------------- LSTM
+from lecture_utils.numpy_rnn import lstm_backward, lstm_forward, lstm_step_backward, lstm_step_forward  # noqa: E402
+
+
+@pytest.fixture
+def lstm():
+    """Random LSTM weights from torch.nn.LSTM (float64), and inputs."""
+    torch.manual_seed(0)
+    net = torch.nn.LSTM(D, H, batch_first=True).double()
+    rng = np.random.default_rng(5)
+    w = {
+        "x": rng.standard_normal((N, T, D)),
+        "h0": rng.standard_normal((N, H)) * 0.5,
+        "W_xh": net.weight_ih_l0.detach().numpy().copy(),
+        "W_hh": net.weight_hh_l0.detach().numpy().copy(),
+        "b": (net.bias_ih_l0 + net.bias_hh_l0).detach().numpy().copy(),
+    }
+    return w, net
+
+
+def test_lstm_forward_equals_torch(lstm):
+    w, net = lstm
+    h, _ = lstm_forward(**w)
+    zeros = torch.zeros(1, N, H, dtype=torch.float64)
+    out, _ = net(torch.from_numpy(w["x"]), (torch.from_numpy(w["h0"])[None], zeros))
+    np.testing.assert_allclose(h, out.detach().numpy(), rtol=0, atol=1e-10)
+
+
+def test_lstm_step_forward_equals_torch_cell(lstm):
+    w, net = lstm
+    cell = torch.nn.LSTMCell(D, H).double()
+    with torch.no_grad():
+        cell.weight_ih.copy_(net.weight_ih_l0)
+        cell.weight_hh.copy_(net.weight_hh_l0)
+        cell.bias_ih.copy_(net.bias_ih_l0)
+        cell.bias_hh.copy_(net.bias_hh_l0)
+    c_prev = np.random.default_rng(6).standard_normal((N, H))
+    h, c, _ = lstm_step_forward(w["x"][:, 0], w["h0"], c_prev, w["W_xh"], w["W_hh"], w["b"])
+    h_ref, c_ref = cell(torch.from_numpy(w["x"][:, 0]), (torch.from_numpy(w["h0"]), torch.from_numpy(c_prev)))
+    np.testing.assert_allclose(h, h_ref.detach().numpy(), rtol=0, atol=1e-10)
+    np.testing.assert_allclose(c, c_ref.detach().numpy(), rtol=0, atol=1e-10)
+
+
+def test_lstm_step_backward_finite_differences(lstm):
+    w, _ = lstm
+    rng = np.random.default_rng(7)
+    arrays = {"x": w["x"][:, 0].copy(), "h_prev": w["h0"].copy(), "c_prev": rng.standard_normal((N, H)),
+              "W_xh": w["W_xh"].copy(), "W_hh": w["W_hh"].copy(), "b": w["b"].copy()}
+    dh, dc = rng.standard_normal((N, H)), rng.standard_normal((N, H))
+
+    def loss():
+        h, c, _ = lstm_step_forward(**arrays)
+        return np.sum(h * dh) + np.sum(c * dc)
+
+    _, _, cache = lstm_step_forward(**arrays)
+    dx, dh_prev, dc_prev, dW_xh, dW_hh, db = lstm_step_backward(dh, dc, cache)
+    grads = {"x": dx, "h_prev": dh_prev, "c_prev": dc_prev, "W_xh": dW_xh, "W_hh": dW_hh, "b": db}
+    errors = grad_check(loss, arrays, grads)
+    assert max(errors.values()) <= 1e-7, errors
+
+
+def test_lstm_backward_finite_differences_and_autograd(lstm):
+    w, net = lstm
+    arrays = {k: w[k].copy() for k in ("x", "h0", "W_xh", "W_hh", "b")}
+    dh = np.random.default_rng(8).standard_normal((N, T, H))
+
+    def loss():
+        return np.sum(lstm_forward(**arrays)[0] * dh)
+
+    _, cache = lstm_forward(**arrays)
+    grads = dict(zip(["x", "h0", "W_xh", "W_hh", "b"], lstm_backward(dh, cache)))
+    errors = grad_check(loss, arrays, grads)
+    assert max(errors.values()) <= 1e-7, errors
+
+    x = torch.from_numpy(w["x"]).requires_grad_()
+    h0 = torch.from_numpy(w["h0"])[None].requires_grad_()
+    out, _ = net(x, (h0, torch.zeros(1, N, H, dtype=torch.float64)))
+    (out * torch.from_numpy(dh)).sum().backward()
+    for ours, theirs in [(grads["x"], x.grad), (grads["h0"], h0.grad[0]), (grads["W_xh"], net.weight_ih_l0.grad),
+                         (grads["W_hh"], net.weight_hh_l0.grad), (grads["b"], net.bias_ih_l0.grad)]:
+        np.testing.assert_allclose(ours, theirs.numpy(), rtol=0, atol=1e-10)
+
+
+def test_lstm_shape_errors(lstm):
+    w, _ = lstm
+    with pytest.raises(ValueError, match=r"W_hh has shape \(24, 5\); expected \(4H, H\)"):
+        lstm_forward(w["x"], w["h0"], w["W_xh"], w["W_hh"][:, :5], w["b"])
+    with pytest.raises(ValueError, match=r"b has shape \(23,\); expected \(4H,\) = \(24,\)"):
+        lstm_forward(w["x"], w["h0"], w["W_xh"], w["W_hh"], w["b"][:23])
+    with pytest.raises(ValueError, match=r"c_prev has shape \(3, 5\); expected \(N, H\) = \(3, 6\)"):
+        lstm_step_forward(w["x"][:, 0], w["h0"], np.zeros((N, 5)), w["W_xh"], w["W_hh"], w["b"])
+    _, _, cache = lstm_step_forward(w["x"][:, 0], w["h0"], np.zeros((N, H)), w["W_xh"], w["W_hh"], w["b"])
+    with pytest.raises(ValueError, match=r"dc has shape \(3, 5\)"):
+        lstm_step_backward(np.zeros((N, H)), np.zeros((N, 5)), cache)
