@@ -13,6 +13,7 @@ h_t (the LSTM's (h_t, C_t)); `Recurrent` needs nothing else to know.
 import math
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -40,43 +41,13 @@ class RNNCell(nn.Module):
     Parameters, as in torch.nn.RNNCell:
         weight_ih (H, D) = W_xh,  weight_hh (H, H) = W_hh,  bias_ih (H,) + bias_hh (H,) = b.
     forward(x (N, D), h (N, H) or None) -> h' (N, H); x (D,) and h (H,) work too.
+
+    A step is split in two so that `Recurrent` can compute the input's share for all
+    steps in one matrix product, which is much faster than one per step:
+    project_input(x) = W_xh x + b_ih, then step(projected, state) does the rest.
     """
 
-    def __init__(self, input_size, hidden_size):
-        super().__init__()
-        if input_size < 1 or hidden_size < 1:
-            raise ValueError(f"input_size and hidden_size must be at least 1; got {input_size}, {hidden_size}")
-        self.input_size, self.hidden_size = input_size, hidden_size
-        self.weight_ih = nn.Parameter(torch.empty(hidden_size, input_size))
-        self.weight_hh = nn.Parameter(torch.empty(hidden_size, hidden_size))
-        self.bias_ih = nn.Parameter(torch.empty(hidden_size))
-        self.bias_hh = nn.Parameter(torch.empty(hidden_size))
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        # PyTorch's initialisation, drawn in the same order: with the same seed, the same
-        # weights as nn.RNNCell.
-        k = 1.0 / math.sqrt(self.hidden_size)
-        for p in self.parameters():
-            nn.init.uniform_(p, -k, k)
-
-    def forward(self, x, h=None):
-        if h is not None and not torch.is_tensor(h):
-            raise ValueError(f"h must be a tensor (N, H) or (H,); got a {type(h).__name__} "
-                             "(an LSTM's (h, C) state cannot feed an RNN cell)")
-        _check_step_input(self, x, [("h", None if h is None else h.shape)])
-        if h is None:
-            h = x.new_zeros(x.shape[:-1] + (self.hidden_size,))
-        return torch.tanh(x @ self.weight_ih.T + self.bias_ih + h @ self.weight_hh.T + self.bias_hh)
-
-    def extra_repr(self):
-        return f"{self.input_size}, {self.hidden_size}"
-
-
-class _GatedCell(nn.Module):
-    """Shared parameters of the gated cells: `blocks` weight blocks stacked, as in PyTorch."""
-
-    blocks = 1
+    blocks = 1  # weight blocks stacked in weight_ih and weight_hh: 4 for an LSTM, 3 for a GRU
 
     def __init__(self, input_size, hidden_size):
         super().__init__()
@@ -90,11 +61,37 @@ class _GatedCell(nn.Module):
         self.bias_hh = nn.Parameter(torch.empty(n))
         self.reset_parameters()
 
-    reset_parameters = RNNCell.reset_parameters
-    extra_repr = RNNCell.extra_repr
+    def reset_parameters(self):
+        # PyTorch's initialisation, drawn in the same order: with the same seed, the same
+        # weights as PyTorch's cell.
+        k = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            nn.init.uniform_(p, -k, k)
+
+    def extra_repr(self):
+        return f"{self.input_size}, {self.hidden_size}"
+
+    def forward(self, x, state=None):
+        state = self.initial_state(x, state)
+        return self.step(self.project_input(x), state)
+
+    def project_input(self, x):
+        """The input's share of every pre-activation: x (..., D) -> (..., blocks * H)."""
+        return F.linear(x, self.weight_ih, self.bias_ih)
+
+    def initial_state(self, x, h):
+        """Check h against x (N, D) or (D,); None becomes zeros."""
+        if h is not None and not torch.is_tensor(h):
+            raise ValueError(f"h must be a tensor (N, H) or (H,); got a {type(h).__name__} "
+                             "(an LSTM's (h, C) state cannot feed this cell)")
+        _check_step_input(self, x, [("h", None if h is None else h.shape)])
+        return x.new_zeros(x.shape[:-1] + (self.hidden_size,)) if h is None else h
+
+    def step(self, xp, h):
+        return torch.tanh(xp + F.linear(h, self.weight_hh, self.bias_hh))
 
 
-class LSTMCell(_GatedCell):
+class LSTMCell(RNNCell):
     """Long short-term memory (Hochreiter and Schmidhuber 1997; forget gate: Gers et al. 2000).
 
         i = sigmoid(W_xi x + W_hi h + b_i)     input gate: how much of g to write
@@ -110,14 +107,7 @@ class LSTMCell(_GatedCell):
 
     blocks = 4
 
-    def gates(self, x, state=None):
-        """The four gates (i, f, g, o), each (N, H), for input x and state (h, C)."""
-        h, _ = self._state(x, state)
-        a = x @ self.weight_ih.T + self.bias_ih + h @ self.weight_hh.T + self.bias_hh
-        i, f, g, o = a.chunk(4, dim=-1)
-        return torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-
-    def _state(self, x, state):
+    def initial_state(self, x, state):
         if state is None:
             zeros = x.new_zeros(x.shape[:-1] + (self.hidden_size,))
             state = (zeros, zeros)
@@ -126,15 +116,25 @@ class LSTMCell(_GatedCell):
         _check_step_input(self, x, [("h", state[0].shape), ("C", state[1].shape)])
         return state
 
-    def forward(self, x, state=None):
-        _check_step_input(self, x, [])
-        _, c = self._state(x, state)
-        i, f, g, o = self.gates(x, state)
+    def gates(self, x, state=None):
+        """The four gates (i, f, g, o), each (N, H), for input x and state (h, C)."""
+        h, _ = self.initial_state(x, state)
+        return self._gates(self.project_input(x), h)
+
+    def _gates(self, xp, h):
+        a = xp + F.linear(h, self.weight_hh, self.bias_hh)
+        H = self.hidden_size
+        s = torch.sigmoid(a)  # one call for i, f and o (the g block is discarded)
+        return s[..., :H], s[..., H:2 * H], torch.tanh(a[..., 2 * H:3 * H]), s[..., 3 * H:]
+
+    def step(self, xp, state):
+        h, c = state
+        i, f, g, o = self._gates(xp, h)
         c = f * c + i * g  # additive: the gradient along C only meets the factor f
         return o * torch.tanh(c), c
 
 
-class GRUCell(_GatedCell):
+class GRUCell(RNNCell):
     """Gated recurrent unit (Cho et al. 2014), in PyTorch's convention.
 
         r = sigmoid(W_ir x + b_ir + W_hr h + b_hr)        reset gate
@@ -151,20 +151,16 @@ class GRUCell(_GatedCell):
 
     def gates(self, x, h=None):
         """(r, z, n), each (N, H), for input x and state h."""
-        if h is not None and not torch.is_tensor(h):
-            raise ValueError(f"h must be a tensor (N, H) or (H,); got a {type(h).__name__}")
-        _check_step_input(self, x, [("h", None if h is None else h.shape)])
-        if h is None:
-            h = x.new_zeros(x.shape[:-1] + (self.hidden_size,))
-        xr, xz, xn = (x @ self.weight_ih.T + self.bias_ih).chunk(3, dim=-1)
-        hr, hz, hn = (h @ self.weight_hh.T + self.bias_hh).chunk(3, dim=-1)
+        return self._gates(self.project_input(x), self.initial_state(x, h))
+
+    def _gates(self, xp, h):
+        xr, xz, xn = xp.chunk(3, dim=-1)
+        hr, hz, hn = F.linear(h, self.weight_hh, self.bias_hh).chunk(3, dim=-1)
         r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
         return r, z, torch.tanh(xn + r * hn)  # r scales W_hn h + b_hn, as PyTorch does
 
-    def forward(self, x, h=None):
-        r, z, n = self.gates(x, h)
-        if h is None:
-            h = torch.zeros_like(n)
+    def step(self, xp, h):
+        r, z, n = self._gates(xp, h)
         return (1 - z) * n + z * h
 
 
@@ -196,7 +192,16 @@ class Recurrent(nn.Module):
                 f"x has shape {shape}; expected (N, T, D) with T >= 1 and D = input_size = {self.input_size}"
             )
         outputs = []
-        for t in range(x.shape[1]):
-            state = self.cell(x[:, t], state)
-            outputs.append(hidden_of(state))
+        if isinstance(self.cell, RNNCell):
+            # Our cells: the input's share of every step in one matrix product, then the
+            # recurrent part step by step. The same arithmetic as calling the cell T times.
+            state = self.cell.initial_state(x[:, 0], state)
+            xp = self.cell.project_input(x)
+            for t in range(x.shape[1]):
+                state = self.cell.step(xp[:, t], state)
+                outputs.append(hidden_of(state))
+        else:
+            for t in range(x.shape[1]):
+                state = self.cell(x[:, t], state)
+                outputs.append(hidden_of(state))
         return torch.stack(outputs, dim=1), state

@@ -49,17 +49,29 @@ def hidden_grad_norms(cell, loss_fn):
     """||dL/dh_t|| for every step t at which `cell` ran, t = 1 ... T.
 
     cell: the cell inside a model (model.rnn.cell, say). loss_fn: a function of no
-    arguments that runs the model and returns a scalar loss L. Every call of the cell
-    is recorded (a forward hook), then autograd gives the gradient of L with respect to
+    arguments that runs the model and returns a scalar loss L. Every step of the cell
+    is recorded (a forward hook on PyTorch's cells; our cells' step), then autograd gives the gradient of L with respect to
     each h_t: the total gradient, through all later steps, not only h_t's own output.
     Returns a float array (T,): the norm over the batch and the hidden units.
     """
     states = []
-    handle = cell.register_forward_hook(lambda module, args, out: states.append(hidden_of(out)))
-    try:
-        loss = loss_fn()
-    finally:
-        handle.remove()
+    if isinstance(cell, RNNCell):
+        # Recurrent runs our cells through cell.step (see cells.py), so record there.
+        def recording_step(xp, state):
+            new_state = type(cell).step(cell, xp, state)
+            states.append(hidden_of(new_state))
+            return new_state
+        cell.step = recording_step
+        try:
+            loss = loss_fn()
+        finally:
+            del cell.step
+    else:
+        handle = cell.register_forward_hook(lambda module, args, out: states.append(hidden_of(out)))
+        try:
+            loss = loss_fn()
+        finally:
+            handle.remove()
     if not states:
         raise ValueError("the cell never ran: loss_fn must run a model that contains this cell")
     if not all(s.requires_grad for s in states):
