@@ -11,7 +11,7 @@ Pascanu, Mikolov and Bengio (2013).
 import numpy as np
 import torch
 
-from .cells import Recurrent, RNNCell, hidden_of
+from .cells import Recurrent, RNNCell
 
 
 def rnn_jacobians(W_hh, h):
@@ -45,8 +45,11 @@ def jacobian_products(jacobians):
     return out
 
 
-def hidden_grad_norms(cell, loss_fn):
+def hidden_grad_norms(cell, loss_fn, part=0):
     """||dL/dh_t|| for every step t at which `cell` ran, t = 1 ... T.
+
+    part: for a cell whose state is a tuple, which element: 0 for h_t, 1 for an LSTM's
+    cell state C_t (then the result is ||dL/dC_t||).
 
     cell: the cell inside a model (model.rnn.cell, say). loss_fn: a function of no
     arguments that runs the model and returns a scalar loss L. Every step of the cell
@@ -55,11 +58,14 @@ def hidden_grad_norms(cell, loss_fn):
     Returns a float array (T,): the norm over the batch and the hidden units.
     """
     states = []
+    if getattr(cell, "fused", False):
+        raise ValueError("a fused cell runs the whole sequence at once, with no step to record: "
+                         "set cell.fused = False to measure")
     if isinstance(cell, RNNCell):
         # Recurrent runs our cells through cell.step (see cells.py), so record there.
         def recording_step(xp, state):
             new_state = type(cell).step(cell, xp, state)
-            states.append(hidden_of(new_state))
+            states.append(_part(new_state, part))
             return new_state
         cell.step = recording_step
         try:
@@ -67,7 +73,7 @@ def hidden_grad_norms(cell, loss_fn):
         finally:
             del cell.step
     else:
-        handle = cell.register_forward_hook(lambda module, args, out: states.append(hidden_of(out)))
+        handle = cell.register_forward_hook(lambda module, args, out: states.append(_part(out, part)))
         try:
             loss = loss_fn()
         finally:
@@ -80,6 +86,14 @@ def hidden_grad_norms(cell, loss_fn):
         raise ValueError("loss_fn must return a scalar tensor")
     grads = torch.autograd.grad(loss, states, allow_unused=True)
     return np.array([0.0 if g is None else g.norm().item() for g in grads])
+
+
+def _part(state, part):
+    if not isinstance(state, tuple):
+        if part != 0:
+            raise ValueError(f"this cell's state is one tensor, h_t; there is no part {part}")
+        return state
+    return state[part]
 
 
 def rnn_grad_norms_over_time(scale, T=100, hidden_size=64, input_size=8, batch=16, seed=0):

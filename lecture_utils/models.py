@@ -207,3 +207,24 @@ class ManyToManyDelayed(nn.Module):
     def generate(self, src, length):
         _, state = self.encoder(src)
         return self.decoder.greedy(length, src.shape[0], state)
+
+
+class CharLM(nn.Module):
+    """A character-level language model on any cell: read x_t, predict x_{t+1}.
+
+        x_t (a character index) -> embedding (= W_xh times the one-hot vector) -> cell -> h_t
+        y_t = W_hy h_t + b_y, the logits of the next character
+
+    forward(x (N, T) indices, state=None) -> (logits (N, T, V), final state); pass the
+    final state back in to continue the text where the last chunk ended.
+    """
+
+    def __init__(self, cell, vocab_size):
+        super().__init__()
+        self.vocab_size = vocab_size
+        self.reader = _SequenceReader(cell, vocab_size)
+        self.head = nn.Linear(cell.hidden_size, vocab_size)
+
+    def forward(self, x, state=None):
+        h, state = self.reader(x, state)
+        return self.head(h), state

@@ -156,3 +156,65 @@ def train_adding_problem(model, length=100, steps=1500, batch_size=64, lr=1e-2, 
     with torch.no_grad():
         test_mse = mse(model, x_test, y_test).item()
     return {"losses": losses, "test_mse": test_mse, "baseline_mse": ((y_test - 1) ** 2).mean().item()}
+
+
+def detach_state(state):
+    """The same values with the autograd graph behind them cut: where truncated BPTT stops."""
+    return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
+
+
+def train_char_model(model, data, seq_length, steps, batch_size=32, lr=3e-3, clip_norm=1.0, callback=None, every=None):
+    """Train a PyTorch CharLM with truncated BPTT; return the loss of each step.
+
+    data (L,) character indices. The text is cut into batch_size equal streams, read side
+    by side, seq_length characters per step; each stream's hidden state is carried into
+    its next chunk, detached, and reset to zero when the streams wrap around. Adam, the
+    gradient norm clipped to clip_norm. callback(step, model) runs every `every` steps.
+    Returns a float array (steps,), mean cross-entropy per character in nats.
+    """
+    data = torch.as_tensor(np.asarray(data), dtype=torch.long)
+    stream = (len(data) - 1) // batch_size
+    if stream < seq_length:
+        raise ValueError(f"{len(data)} characters cannot fill {batch_size} streams of at least seq_length = {seq_length}")
+    inputs = data[:batch_size * stream].view(batch_size, stream)
+    targets = data[1:batch_size * stream + 1].view(batch_size, stream)
+    chunks = stream // seq_length
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    losses, state = np.empty(steps), None
+    model.train()
+    for step in range(steps):
+        k = step % chunks
+        if k == 0:
+            state = None  # every pass starts from h_0 = 0
+        cut = slice(k * seq_length, (k + 1) * seq_length)
+        logits, state = model(inputs[:, cut], state)
+        state = detach_state(state)
+        loss = cross_entropy(logits, targets[:, cut])
+        optimizer.zero_grad()
+        loss.backward()
+        if clip_norm is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+        optimizer.step()
+        losses[step] = loss.item()
+        if callback is not None and every and (step + 1) % every == 0:
+            callback(step + 1, model)
+    model.eval()
+    return losses
+
+
+@torch.no_grad()
+def evaluate_char_model(model, data, chunk=1000):
+    """Mean cross-entropy per character, in nats, of predicting data[1:] with a CharLM,
+    the hidden state carried through all of data (one stream, starting from zero)."""
+    data = torch.as_tensor(np.asarray(data), dtype=torch.long)
+    if data.dim() != 1 or len(data) < 2:
+        raise ValueError(f"data must be a (L,) sequence with L >= 2; got shape {tuple(data.shape)}")
+    model.eval()
+    state, total = None, 0.0
+    for start in range(0, len(data) - 1, chunk):
+        x = data[start:start + chunk][None]
+        y = data[start + 1:start + chunk + 1][None]
+        x = x[:, :y.shape[1]]
+        logits, state = model(x, state)
+        total += cross_entropy(logits, y).item() * y.shape[1]
+    return total / (len(data) - 1)

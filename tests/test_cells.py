@@ -212,3 +212,21 @@ def test_gated_cell_state_errors():
         GRUCell(D, H)(torch.zeros(2, D), (torch.zeros(2, H), torch.zeros(2, H)))
     with pytest.raises(ValueError, match=r"x has shape \(2, 4\)"):
         GRUCell(D, H)(torch.zeros(2, 4))
+
+
+@pytest.mark.parametrize("cell_cls", [RNNCell, LSTMCell, GRUCell])
+def test_fused_recurrent_equals_the_step_loop(cell_cls):
+    torch.manual_seed(0)
+    cell = cell_cls(D, H).double()
+    x = torch.randn(3, 8, D, dtype=torch.float64)
+    state = gated_state(cell_cls, 3, torch.float64) if cell_cls is LSTMCell else torch.randn(3, H, dtype=torch.float64)
+    results = []
+    for fused in (False, True):
+        cell.fused = fused
+        cell.zero_grad()
+        out, final = Recurrent(cell)(x, state)
+        (out.sin().sum() + flat(final).sum()).backward()
+        results.append([out, flat(final), *[p.grad.clone() for p in cell.parameters()]])
+    for a, b in zip(*results):
+        assert_close(a, b, torch.float64)
+    assert sum(p.numel() for p in Recurrent(cell).parameters()) == sum(p.numel() for p in cell.parameters())

@@ -200,3 +200,22 @@ def test_recall_text_blocks():
         tasks.recall_text(5, 3, 0, symbols="ab", filler="")
     with pytest.raises(ValueError, match="length must be at least 2"):
         tasks.adding_problem(5, 1, 0)
+
+
+def test_hidden_grad_norms_refuse_a_fused_cell():
+    cell = RNNCell(D, H, fused=True)
+    with pytest.raises(ValueError, match="set cell.fused = False"):
+        hidden_grad_norms(cell, lambda: Recurrent(cell)(torch.randn(1, 3, D))[0].sum())
+
+
+def test_cell_state_gradient_of_an_lstm():
+    torch.manual_seed(0)
+    cell = torch.nn.LSTMCell(D, H)
+    from lecture_utils.cells import LSTMCell
+    ours = LSTMCell(D, H)
+    x = torch.randn(2, T, D)
+    for c in (cell, ours):
+        norms = hidden_grad_norms(c, lambda: Recurrent(c)(x)[1][1].sum(), part=1)   # L = sum of C_T
+        assert norms.shape == (T,) and norms[-1] == pytest.approx(np.sqrt(2 * H))
+    with pytest.raises(ValueError, match="no part 1"):
+        hidden_grad_norms(RNNCell(D, H), lambda: Recurrent(RNNCell(D, H))(x)[0].sum(), part=1)

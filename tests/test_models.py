@@ -196,3 +196,34 @@ def test_many_to_many_synced_tags_ambiguous_words():
     ambiguous = (words_test == tasks.POS_WORDS.index("duck")) | (words_test == tasks.POS_WORDS.index("fish"))
     assert accuracy(pred, tags_test) >= 0.99
     assert accuracy(pred[ambiguous], tags_test[ambiguous]) >= 0.99
+
+
+# ------------------------------------------------------------------ character LM
+from lecture_utils.models import CharLM  # noqa: E402
+from lecture_utils.train import evaluate_char_model, train_char_model  # noqa: E402
+
+
+@pytest.mark.parametrize("cell", [RNNCell, LSTMCell, GRUCell])
+def test_char_lm_shapes_and_state(cell):
+    torch.manual_seed(0)
+    model = CharLM(cell(8, 16), vocab_size=5)
+    x = torch.randint(0, 5, (3, 7))
+    logits, state = model(x)
+    assert logits.shape == (3, 7, 5)
+    # Reading a text in two chunks with the state carried equals reading it at once.
+    a, s = model(x[:, :4])
+    b, _ = model(x[:, 4:], s)
+    torch.testing.assert_close(torch.cat([a, b], dim=1), logits)
+
+
+def test_char_model_learns_a_repeating_text_and_evaluation_is_per_character():
+    data = np.tile(np.arange(5), 200)   # 0 1 2 3 4 0 1 2 ... : perfectly predictable after one step
+    torch.manual_seed(0)
+    model = CharLM(LSTMCell(8, 16), vocab_size=5)
+    losses = train_char_model(model, data, seq_length=10, steps=150, batch_size=4, lr=1e-2)
+    assert losses[0] > 1.4 and losses[-1] < 0.05
+    assert evaluate_char_model(model, data[:300]) < 0.05
+    with torch.no_grad():
+        model.head.weight.zero_()
+        model.head.bias.zero_()
+    assert evaluate_char_model(model, data[:300], chunk=7) == pytest.approx(np.log(5), abs=1e-6)  # uniform: ln V
