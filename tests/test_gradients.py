@@ -217,5 +217,6 @@ def test_cell_state_gradient_of_an_lstm():
     for c in (cell, ours):
         norms = hidden_grad_norms(c, lambda: Recurrent(c)(x)[1][1].sum(), part=1)   # L = sum of C_T
         assert norms.shape == (T,) and norms[-1] == pytest.approx(np.sqrt(2 * H))
+    rnn_cell = RNNCell(D, H)
     with pytest.raises(ValueError, match="no part 1"):
-        hidden_grad_norms(RNNCell(D, H), lambda: Recurrent(RNNCell(D, H))(x)[0].sum(), part=1)
+        hidden_grad_norms(rnn_cell, lambda: Recurrent(rnn_cell)(x)[0].sum(), part=1)
