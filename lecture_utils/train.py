@@ -137,7 +137,7 @@ def grad_norm(params):
     return torch.cat(grads).norm().item() if grads else 0.0
 
 
-def train_adding_problem(model, length=100, steps=1500, batch_size=64, lr=1e-2, n_train=10000, seed=0):
+def train_adding_problem(model, length=100, steps=1000, batch_size=64, lr=1e-2, n_train=10000, seed=0):
     """Train a regressor on the adding problem and measure it: the common budget of the
     vanishing-gradient (04), LSTM (05) and GRU (06) lessons.
 
