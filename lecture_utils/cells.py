@@ -233,3 +233,29 @@ class Recurrent(nn.Module):
         out, final = torch.func.functional_call(self._template, weights, (x, state))
         final = tuple(s[0] for s in final) if isinstance(final, tuple) else final[0]
         return out, final
+
+
+@torch.no_grad()
+def record_gates(cell, x, state=None):
+    """Run a gated cell over one sequence x (T, D) and return its gates at every step.
+
+    An LSTMCell gives {"i", "f", "g", "o", "C"}, a GRUCell {"r", "z", "n"}: each (T, H).
+    For pictures of what the gates do; the cell is run step by step, as in Recurrent.
+    """
+    names = {LSTMCell: "ifgo", GRUCell: "rzn"}.get(type(cell))
+    if names is None:
+        raise ValueError(f"record_gates needs an LSTMCell or a GRUCell; got {type(cell).__name__}")
+    if not torch.is_tensor(x) or x.dim() != 2 or x.shape[1] != cell.input_size:
+        raise ValueError(f"x has shape {tuple(x.shape) if torch.is_tensor(x) else type(x).__name__}; "
+                         f"expected (T, D) with D = {cell.input_size}")
+    trace = {name: [] for name in names}
+    if isinstance(cell, LSTMCell):
+        trace["C"] = []
+    state = cell.initial_state(x[:1], state)
+    for x_t in x[:, None, :]:  # (1, D) at a time: a batch of one
+        for name, value in zip(names, cell.gates(x_t, state)):
+            trace[name].append(value[0])
+        state = cell.step(cell.project_input(x_t), state)
+        if isinstance(cell, LSTMCell):
+            trace["C"].append(state[1][0])
+    return {name: torch.stack(values).numpy() for name, values in trace.items()}

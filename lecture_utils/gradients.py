@@ -116,3 +116,23 @@ def rnn_grad_norms_over_time(scale, T=100, hidden_size=64, input_size=8, batch=1
         readout = torch.randn(hidden_size, dtype=torch.float64)
     rnn = Recurrent(cell)
     return hidden_grad_norms(cell, lambda: (rnn(x)[0][:, -1] @ readout).mean())
+
+
+def saved_tensor_bytes(fn):
+    """Bytes of memory autograd keeps for the backward pass while fn() runs.
+
+    Every tensor saved for backward is counted once per underlying storage (many are
+    views of one buffer), including any weights saved along the way. Run fn for two
+    sequence lengths and take the difference to get the memory of one more step.
+    Returns (fn's result, bytes).
+    """
+    storages = {}
+
+    def pack(tensor):
+        storage = tensor.untyped_storage()
+        storages[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+        result = fn()
+    return result, sum(storages.values())

@@ -167,3 +167,22 @@ def plot_grad_norms(curves, title="Gradient flowing back through time", ylabel="
     ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
     return ax
+
+
+def plot_gates(gates, text, units=16, title="Gate activations, one row per hidden unit"):
+    """Heat maps of gate values (each (T, H)) over a text of T characters, first `units` units."""
+    names = list(gates)
+    fig, axes = plt.subplots(len(names), 1, figsize=(min(14, 0.18 * len(text) + 2), 1.3 * len(names) + 0.8), sharex=True)
+    axes = np.atleast_1d(axes)
+    for ax, name in zip(axes, names):
+        values = np.asarray(gates[name])[:, :units].T
+        signed = values.min() < 0
+        image = ax.imshow(values, aspect="auto", cmap="RdBu_r" if signed else "viridis",
+                          vmin=-1 if signed else 0, vmax=1, interpolation="nearest")
+        ax.set_ylabel(name, rotation=0, labelpad=12, fontsize=11)
+        ax.set_yticks([])
+        fig.colorbar(image, ax=ax, pad=0.01, fraction=0.02)
+    axes[-1].set_xticks(range(len(text)), [visible(c) for c in text], fontsize=7)
+    axes[-1].set_xlabel("input character")
+    axes[0].set_title(title)
+    return axes

@@ -7,6 +7,7 @@ the last place (~1e-7 in float32, ~1e-16 in float64) of the values involved. A w
 gradient sums dozens of terms over the batch and the time steps and can reach several
 units, so its last place is larger than the output's; hence the relative part.
 """
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -230,3 +231,19 @@ def test_fused_recurrent_equals_the_step_loop(cell_cls):
     for a, b in zip(*results):
         assert_close(a, b, torch.float64)
     assert sum(p.numel() for p in Recurrent(cell).parameters()) == sum(p.numel() for p in cell.parameters())
+
+
+def test_record_gates_match_the_cells_forward():
+    from lecture_utils.cells import record_gates
+    torch.manual_seed(0)
+    x = torch.randn(6, D)
+    lstm = LSTMCell(D, H)
+    trace = record_gates(lstm, x)
+    assert set(trace) == {"i", "f", "g", "o", "C"} and trace["f"].shape == (6, H)
+    out, (h, c) = Recurrent(lstm)(x[None])
+    np.testing.assert_allclose(trace["C"][-1], c[0].detach().numpy(), atol=1e-6)
+    assert (trace["f"] > 0).all() and (trace["f"] < 1).all()
+    gru = record_gates(GRUCell(D, H), x)
+    assert set(gru) == {"r", "z", "n"}
+    with pytest.raises(ValueError, match="needs an LSTMCell or a GRUCell"):
+        record_gates(RNNCell(D, H), x)

@@ -220,3 +220,15 @@ def test_cell_state_gradient_of_an_lstm():
     rnn_cell = RNNCell(D, H)
     with pytest.raises(ValueError, match="no part 1"):
         hidden_grad_norms(rnn_cell, lambda: Recurrent(rnn_cell)(x)[0].sum(), part=1)
+
+
+def test_saved_tensor_bytes_grow_by_a_fixed_amount_per_step():
+    from lecture_utils.cells import LSTMCell
+    from lecture_utils.gradients import saved_tensor_bytes
+    torch.manual_seed(0)
+    cell = LSTMCell(4, 8)
+    sizes = [saved_tensor_bytes(lambda: Recurrent(cell)(torch.randn(2, T, 4)))[1] for T in (10, 20, 40)]
+    assert (sizes[1] - sizes[0]) * 2 == sizes[2] - sizes[1] > 0
+    y = torch.randn(3, requires_grad=True)
+    _, size = saved_tensor_bytes(lambda: (y * y).sum())
+    assert size == 3 * 4    # y is saved (once, though it is used twice), in float32
