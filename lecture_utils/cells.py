@@ -224,7 +224,9 @@ class Recurrent(nn.Module):
         if not hasattr(self, "_template"):
             # A module to borrow the loop from; its own weights are never used. Kept out
             # of the module tree, so that it adds no parameters to the model.
-            object.__setattr__(self, "_template", cell.fused_module(cell.input_size, cell.hidden_size, batch_first=True))
+            with torch.random.fork_rng():  # its throwaway initial weights must not use up random numbers
+                template = cell.fused_module(cell.input_size, cell.hidden_size, batch_first=True)
+            object.__setattr__(self, "_template", template)
         weights = {"weight_ih_l0": cell.weight_ih, "weight_hh_l0": cell.weight_hh,
                    "bias_ih_l0": cell.bias_ih, "bias_hh_l0": cell.bias_hh}
         if state is not None:

@@ -85,7 +85,8 @@ def hidden_grad_norms(cell, loss_fn, part=0):
     if not torch.is_tensor(loss) or loss.numel() != 1:
         raise ValueError("loss_fn must return a scalar tensor")
     grads = torch.autograd.grad(loss, states, allow_unused=True)
-    return np.array([0.0 if g is None else g.norm().item() for g in grads])
+    # The norm in float64: squaring float32 values below 1e-19 would underflow to 0.
+    return np.array([0.0 if g is None else g.double().norm().item() for g in grads])
 
 
 def _part(state, part):
