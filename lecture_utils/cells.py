@@ -205,9 +205,11 @@ class Recurrent(nn.Module):
         outputs = []
         if isinstance(self.cell, RNNCell) and self.cell.fused:
             return self._fused(x, state)
-        if isinstance(self.cell, RNNCell):
+        if isinstance(self.cell, RNNCell) and not self.cell._forward_hooks:
             # Our cells: the input's share of every step in one matrix product, then the
             # recurrent part step by step. The same arithmetic as calling the cell T times.
+            # (With a forward hook registered, e.g. by gradients.hidden_grad_norms, the cell
+            # is called once per step below instead, so that the hook sees every step.)
             state = self.cell.initial_state(x[:, 0], state)
             xp = self.cell.project_input(x)
             for t in range(x.shape[1]):

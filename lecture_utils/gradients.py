@@ -53,7 +53,7 @@ def hidden_grad_norms(cell, loss_fn, part=0):
 
     cell: the cell inside a model (model.rnn.cell, say). loss_fn: a function of no
     arguments that runs the model and returns a scalar loss L. Every step of the cell
-    is recorded (a forward hook on PyTorch's cells; our cells' step), then autograd gives the gradient of L with respect to
+    is recorded (a forward hook), then autograd gives the gradient of L with respect to
     each h_t: the total gradient, through all later steps, not only h_t's own output.
     Returns a float array (T,): the norm over the batch and the hidden units.
     """
@@ -61,23 +61,11 @@ def hidden_grad_norms(cell, loss_fn, part=0):
     if getattr(cell, "fused", False):
         raise ValueError("a fused cell runs the whole sequence at once, with no step to record: "
                          "set cell.fused = False to measure")
-    if isinstance(cell, RNNCell):
-        # Recurrent runs our cells through cell.step (see cells.py), so record there.
-        def recording_step(xp, state):
-            new_state = type(cell).step(cell, xp, state)
-            states.append(_part(new_state, part))
-            return new_state
-        cell.step = recording_step
-        try:
-            loss = loss_fn()
-        finally:
-            del cell.step
-    else:
-        handle = cell.register_forward_hook(lambda module, args, out: states.append(_part(out, part)))
-        try:
-            loss = loss_fn()
-        finally:
-            handle.remove()
+    handle = cell.register_forward_hook(lambda module, args, out: states.append(_part(out, part)))
+    try:
+        loss = loss_fn()
+    finally:
+        handle.remove()
     if not states:
         raise ValueError("the cell never ran: loss_fn must run a model that contains this cell")
     if not all(s.requires_grad for s in states):
