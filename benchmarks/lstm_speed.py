@@ -7,23 +7,11 @@ of repeats, and their ratio. Not a unit test: wall-clock times belong here, not 
     .venv/bin/python benchmarks/lstm_speed.py [--threads K] [--repeats R]
 """
 import argparse
-import statistics
-import time
 
 import torch
 
 from lecture_utils.cells import LSTMCell, Recurrent
-
-
-def time_forward_backward(model, x, repeats):
-    times = []
-    for _ in range(repeats + 2):  # the first two warm up caches and allocators
-        start = time.perf_counter()
-        out, _ = model(x)
-        out.sum().backward()
-        times.append(time.perf_counter() - start)
-        model.zero_grad(set_to_none=True)
-    return statistics.median(times[2:])
+from lecture_utils.timing import forward_backward_seconds
 
 
 def main():
@@ -39,8 +27,8 @@ def main():
     ours = Recurrent(LSTMCell(args.H, args.H))
     theirs = torch.nn.LSTM(args.H, args.H, batch_first=True)
     x = torch.randn(args.N, args.T, args.H)
-    t_theirs = time_forward_backward(theirs, x, args.repeats)
-    t_ours = time_forward_backward(ours, x, args.repeats)
+    t_theirs = forward_backward_seconds(theirs, x, args.repeats)
+    t_ours = forward_backward_seconds(ours, x, args.repeats)
     print(f"N={args.N} T={args.T} H={args.H} threads={args.threads} repeats={args.repeats}")
     print(f"torch.nn.LSTM           {t_theirs * 1e3:8.1f} ms  forward + backward")
     print(f"Recurrent(LSTMCell)     {t_ours * 1e3:8.1f} ms  forward + backward")

@@ -9,25 +9,16 @@ character LM's (N = 32, T = 64, D = 32, H = 128). Medians of repeated runs, in m
 
     .venv/bin/python benchmarks/rnn_modules.py
 """
-import statistics
-import time
-
 import torch
 
 from lecture_utils.cells import GRUCell, LSTMCell, Recurrent, RNNCell
+from lecture_utils.timing import forward_backward_seconds
 
 KINDS = {"RNN": (RNNCell, torch.nn.RNN), "LSTM": (LSTMCell, torch.nn.LSTM), "GRU": (GRUCell, torch.nn.GRU)}
 
 
-def median_ms(model, x, repeats=10):
-    times = []
-    for _ in range(repeats + 2):
-        start = time.perf_counter()
-        out, _ = model(x)
-        out.sum().backward()
-        times.append(time.perf_counter() - start)
-        model.zero_grad(set_to_none=True)
-    return 1e3 * statistics.median(times[2:])
+def median_ms(model, x):
+    return 1e3 * forward_backward_seconds(model, x)
 
 
 def main():

@@ -108,3 +108,13 @@ def test_adagrad_refuses_a_second_model_of_another_shape():
     opt.step({"w": np.ones(2)}, {"w": np.ones(2)})
     with pytest.raises(ValueError, match="use a new optimiser for a new model"):
         opt.step({"w": np.ones(3)}, {"w": np.ones(3)})
+
+
+def test_forward_backward_seconds_runs_and_clears_gradients():
+    import torch
+    from lecture_utils.timing import forward_backward_seconds
+    model = torch.nn.RNN(2, 3, batch_first=True)
+    seconds = forward_backward_seconds(model, torch.randn(1, 4, 2), repeats=2, warmup=0)
+    assert seconds > 0 and all(p.grad is None for p in model.parameters())
+    with pytest.raises(ValueError, match="repeats must be at least 1"):
+        forward_backward_seconds(model, torch.randn(1, 4, 2), repeats=0)
