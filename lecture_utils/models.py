@@ -217,14 +217,63 @@ class CharLM(nn.Module):
 
     forward(x (N, T) indices, state=None) -> (logits (N, T, V), final state); pass the
     final state back in to continue the text where the last chunk ended.
+
+    dropout: while training, zero this fraction of h_t's entries on the way to the output
+    layer (never on the recurrent path, so memory carried across steps is left intact).
     """
 
-    def __init__(self, cell, vocab_size):
+    def __init__(self, cell, vocab_size, dropout=0.0):
         super().__init__()
+        if not 0.0 <= dropout < 1.0:
+            raise ValueError(f"dropout must lie in [0, 1); got {dropout}")
         self.vocab_size = vocab_size
         self.reader = _SequenceReader(cell, vocab_size)
+        self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.head = nn.Linear(cell.hidden_size, vocab_size)
 
     def forward(self, x, state=None):
         h, state = self.reader(x, state)
-        return self.head(h), state
+        return self.head(self.dropout(h)), state
+
+    @torch.no_grad()
+    def generate(self, prime, length, temperature=1.0, generator=None):
+        """Read prime (T0,) indices, then sample `length` more characters one at a time.
+
+        Each sampled character is fed back in as the next input x_t. The logits are
+        divided by the temperature before the softmax: below 1 sharpens the distribution
+        (safer, more repetitive text), above 1 flattens it (more surprising, more errors).
+        generator: a torch.Generator, for samples that can be repeated.
+        Returns a long tensor (length,) of the sampled indices (the prime not included).
+        """
+        temperature = float(temperature)
+        if not temperature > 0 or temperature == float("inf"):
+            raise ValueError(
+                f"temperature must be a positive number; got {temperature!r}. As the temperature "
+                "goes to 0, sampling becomes always taking the most likely character (argmax)"
+            )
+        if not isinstance(length, int) or length < 1:
+            raise ValueError(f"length must be a whole number of characters >= 1; got {length!r}")
+        prime = torch.as_tensor(prime, dtype=torch.long)
+        if prime.dim() != 1 or len(prime) < 1:
+            raise ValueError(f"prime must be (T0,) indices with T0 >= 1; got shape {tuple(prime.shape)}")
+        self.eval()
+        logits, state = self(prime[None])
+        out = torch.empty(length, dtype=torch.long)
+        for t in range(length):
+            p = torch.softmax(logits[0, -1].double() / temperature, dim=-1)
+            out[t] = torch.multinomial(p, 1, generator=generator)[0]
+            logits, state = self(out[t].view(1, 1), state)
+        return out
+
+
+def sample_text(model, vocab, prime, length, temperature=1.0, seed=0):
+    """Text from a CharLM: the prime (a str), followed by `length` sampled characters.
+
+    vocab: the Vocabulary the model was trained with. seed makes the sample repeatable.
+    An unknown character in the prime is an error that names it.
+    """
+    if not isinstance(prime, str) or not prime:
+        raise ValueError("the prime must be a non-empty str: the model needs at least one character to start from")
+    indices = vocab.encode(prime)
+    out = model.generate(indices, length, temperature, torch.Generator().manual_seed(seed))
+    return prime + vocab.decode(out.numpy())

@@ -5,8 +5,11 @@ The last hidden state of one chunk is the first of the next, so the model's memo
 through the whole text, while backpropagation stops at the chunk's start: that is
 truncated backpropagation through time. The state restarts from zero at every new pass.
 """
+import time
+
 import numpy as np
 import torch
+from tqdm import tqdm
 
 from .data import sequential_chunks
 from .numpy_rnn import char_lm_forward, char_lm_loss
@@ -163,15 +166,31 @@ def detach_state(state):
     return tuple(s.detach() for s in state) if isinstance(state, tuple) else state.detach()
 
 
-def train_char_model(model, data, seq_length, steps, batch_size=32, lr=3e-3, clip_norm=1.0, callback=None, every=None):
+def train_char_model(model, data, seq_length, steps=None, batch_size=32, lr=3e-3, clip_norm=1.0,
+                     seconds=None, warmup=0, decay=False, weight_decay=0.0,
+                     callback=None, every=None, stop=None, progress=False):
     """Train a PyTorch CharLM with truncated BPTT; return the loss of each step.
 
     data (L,) character indices. The text is cut into batch_size equal streams, read side
     by side, seq_length characters per step; each stream's hidden state is carried into
-    its next chunk, detached, and reset to zero when the streams wrap around. Adam, the
-    gradient norm clipped to clip_norm. callback(step, model) runs every `every` steps.
-    Returns a float array (steps,), mean cross-entropy per character in nats.
+    its next chunk, detached, and reset to zero when the streams wrap around. Adam (AdamW
+    when weight_decay > 0), the gradient norm clipped to clip_norm.
+
+    Training stops after `steps` steps or `seconds` seconds of training, whichever comes
+    first (at least one must be given), or as soon as `stop.is_set()` (a threading.Event,
+    set by a Ctrl-C handler for instance). Time spent in callback(step, model), which runs
+    every `every` steps (evaluation, say), is not counted.
+
+    Learning rate: lr, ramped up linearly over the first `warmup` steps; with decay=True
+    it then falls linearly to zero at the end of the budget, the fraction of the budget
+    used being max(step / steps, elapsed / seconds). Decaying to zero lets the last steps
+    settle into a minimum instead of bouncing around it at full step size.
+
+    progress=True shows a tqdm bar with the running loss.
+    Returns a float array (steps taken,), mean cross-entropy per character in nats.
     """
+    if steps is None and seconds is None:
+        raise ValueError("give steps, seconds, or both: training needs a budget")
     data = torch.as_tensor(np.asarray(data), dtype=torch.long)
     stream = (len(data) - 1) // batch_size
     if stream < seq_length:
@@ -179,10 +198,20 @@ def train_char_model(model, data, seq_length, steps, batch_size=32, lr=3e-3, cli
     inputs = data[:batch_size * stream].view(batch_size, stream)
     targets = data[1:batch_size * stream + 1].view(batch_size, stream)
     chunks = stream // seq_length
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    losses, state = np.empty(steps), None
+    if weight_decay > 0:
+        optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    else:
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    bar = _progress_bar(steps, seconds) if progress else None
+    losses, state, step, elapsed = [], None, 0, 0.0
     model.train()
-    for step in range(steps):
+    while (steps is None or step < steps) and (seconds is None or elapsed < seconds):
+        if stop is not None and stop.is_set():
+            break
+        started = time.perf_counter()
+        used = max(step / steps if steps else 0.0, elapsed / seconds if seconds else 0.0)
+        for group in optimizer.param_groups:
+            group["lr"] = scheduled_lr(lr, step, used, warmup, decay)
         k = step % chunks
         if k == 0:
             state = None  # every pass starts from h_0 = 0
@@ -195,26 +224,70 @@ def train_char_model(model, data, seq_length, steps, batch_size=32, lr=3e-3, cli
         if clip_norm is not None:
             torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
         optimizer.step()
-        losses[step] = loss.item()
-        if callback is not None and every and (step + 1) % every == 0:
-            callback(step + 1, model)
+        losses.append(loss.item())
+        step += 1
+        took = time.perf_counter() - started
+        elapsed += took
+        if bar is not None:
+            bar.update(1 if seconds is None else took)
+            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}", step=step, refresh=False)
+        if callback is not None and every and step % every == 0:
+            model.eval()
+            callback(step, model)
+            model.train()
+    if bar is not None:
+        bar.close()
     model.eval()
-    return losses
+    return np.array(losses)
+
+
+def scheduled_lr(lr, step, used, warmup=0, decay=False):
+    """The learning rate at `step` (counting from 0), with `used` (0 to 1) of the budget spent:
+    a linear ramp from lr / warmup up to lr over `warmup` steps, then, with decay, lr * (1 - used)."""
+    ramp = min(1.0, (step + 1) / warmup) if warmup else 1.0
+    return lr * ramp * ((1.0 - used) if decay else 1.0)
+
+
+def _progress_bar(steps, seconds):
+    if seconds is None:
+        return tqdm(total=steps, unit="step", desc="training")
+    return tqdm(total=round(seconds, 1), unit="s", desc="training",
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s{postfix}")
 
 
 @torch.no_grad()
-def evaluate_char_model(model, data, chunk=1000):
-    """Mean cross-entropy per character, in nats, of predicting data[1:] with a CharLM,
-    the hidden state carried through all of data (one stream, starting from zero)."""
+def evaluate_char_model(model, data, window=None, chunk=1000):
+    """Mean cross-entropy per character, in nats, of predicting data[1:] from what precedes it.
+
+    data (L,) character indices; every one of the L - 1 characters after the first is
+    predicted once and the losses are averaged.
+    - window=None: one stream, the hidden state carried through all of data from h_0 = 0,
+      so each character is predicted from everything before it (read chunk characters
+      at a time, which changes nothing but memory use).
+    - window=W: the predictions are cut into consecutive windows of W characters, each
+      read from a cold start (h_0 = 0), so a character sees at most the W - 1 before it
+      in its window: comparable with models that have a fixed context window.
+    """
     data = torch.as_tensor(np.asarray(data), dtype=torch.long)
     if data.dim() != 1 or len(data) < 2:
         raise ValueError(f"data must be a (L,) sequence with L >= 2; got shape {tuple(data.shape)}")
+    if window is not None and (not isinstance(window, (int, np.integer)) or window < 1):
+        raise ValueError(f"window must be a whole number of characters >= 1; got {window!r}")
     model.eval()
-    state, total = None, 0.0
-    for start in range(0, len(data) - 1, chunk):
-        x = data[start:start + chunk][None]
-        y = data[start + 1:start + chunk + 1][None]
-        x = x[:, :y.shape[1]]
-        logits, state = model(x, state)
-        total += cross_entropy(logits, y).item() * y.shape[1]
-    return total / (len(data) - 1)
+    inputs, targets = data[:-1], data[1:]
+    total = 0.0
+    if window is None:
+        state = None
+        for start in range(0, len(targets), chunk):
+            logits, state = model(inputs[start:start + chunk][None], state)
+            total += cross_entropy(logits, targets[start:start + chunk][None]).item() * logits.shape[1]
+    else:
+        full = len(targets) // window * window
+        batches = [(inputs[:full].view(-1, window), targets[:full].view(-1, window))]
+        if full < len(targets):  # the last, shorter window
+            batches.append((inputs[full:][None], targets[full:][None]))
+        for x, y in batches:
+            for rows in range(0, len(x), 256):
+                logits, _ = model(x[rows:rows + 256])
+                total += cross_entropy(logits, y[rows:rows + 256]).item() * y[rows:rows + 256].numel()
+    return total / len(targets)

@@ -1,0 +1,125 @@
+"""Interpretable cells: which units of a character LM track a feature of the text?
+
+Karpathy, Johnson and Fei-Fei (2015) found single LSTM cells that follow the position in
+the line, whether the text is inside quotes, and how deep the code is nested. To look for
+them we label every character of a text with a feature, run the model over the text, and
+correlate every unit's activation with the label.
+
+Every feature is the state *after reading* character t, which is what the cell state C_t
+can know: the opening quote of a string is already "inside", its closing quote is not.
+Each returns a float array (T,) for a text of T characters.
+"""
+import numpy as np
+import torch
+
+from .cells import LSTMCell, record_gates
+
+
+def position_in_line(text):
+    """How many characters since the last line break: 0 at the line break itself."""
+    out, column = np.empty(len(text)), 0
+    for t, c in enumerate(text):
+        column = 0 if c == "\n" else column + 1
+        out[t] = column
+    return out
+
+
+def _c_lexer(text):
+    """For C source: yield (t, c, context) with context in {"code", "string", "char",
+    "line comment", "block comment"} after reading character t. Escapes (\\") are honoured."""
+    context, escaped = "code", False
+    for t, c in enumerate(text):
+        prev = text[t - 1] if t else ""
+        if context == "code":
+            if c == '"':
+                context = "string"
+            elif c == "'":
+                context = "char"
+            elif c == "/" and prev == "/":
+                context = "line comment"
+            elif c == "*" and prev == "/":
+                context = "block comment"
+        elif context in ("string", "char"):
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == ('"' if context == "string" else "'") or c == "\n":
+                context = "code"
+        elif context == "line comment" and c == "\n":
+            context = "code"
+        elif context == "block comment" and c == "/" and prev == "*" and t >= 2 and text[t - 2] != "/":
+            context = "code"
+        yield t, c, context
+
+
+def inside_quotes(text):
+    """1 inside a C string literal "...", from its opening quote up to (not including) its closing one."""
+    out = np.zeros(len(text))
+    for t, c, context in _c_lexer(text):
+        out[t] = context == "string"
+    return out
+
+
+def brace_depth(text):
+    """How many { } blocks of C code enclose the text: braces in strings and comments don't count."""
+    out, depth = np.zeros(len(text)), 0
+    for t, c, context in _c_lexer(text):
+        if context == "code":
+            depth = depth + 1 if c == "{" else max(depth - 1, 0) if c == "}" else depth
+        out[t] = depth
+    return out
+
+
+def inside_if_condition(text):
+    """1 inside the parentheses of an `if (...)` in C code, from the opening ( up to its matching )."""
+    out = np.zeros(len(text))
+    depth, waiting = 0, False  # depth of parentheses inside the condition; waiting: saw `if`, not yet `(`
+    for t, c, context in _c_lexer(text):
+        if context == "code":
+            if depth:
+                depth += {"(": 1, ")": -1}.get(c, 0)
+            elif waiting and c == "(":
+                depth, waiting = 1, False
+            elif c == "f" and text[t - 1:t + 1] == "if" and (t < 2 or not (text[t - 2].isalnum() or text[t - 2] == "_")):
+                waiting = True
+            elif waiting and not c.isspace():
+                waiting = False  # `if` was part of something else (an identifier like `ifdef`)
+        out[t] = depth > 0
+    return out
+
+
+FEATURES = {"position in line": position_in_line, "inside quotes": inside_quotes,
+            "brace depth": brace_depth, "inside if-condition": inside_if_condition}
+
+
+@torch.no_grad()
+def cell_states(model, indices):
+    """Run a CharLM with an LSTM cell over (T,) indices; return tanh(C_t) for every t, (T, H).
+
+    tanh(C_t) is what the output gate lets out of the cell (h_t = o_t * tanh(C_t)), in
+    [-1, 1] like the lecture's pictures. Runs the cell step by step from C_0 = 0.
+    """
+    cell = model.reader.rnn.cell
+    if not isinstance(cell, LSTMCell):
+        raise ValueError(f"cell_states needs a CharLM with an LSTMCell; this one has a {type(cell).__name__}")
+    x = model.reader.embed(torch.as_tensor(np.asarray(indices), dtype=torch.long))
+    return np.tanh(record_gates(cell, x)["C"])
+
+
+def unit_correlations(activations, feature):
+    """Pearson correlation of every unit's activation with the feature.
+
+    activations (T, H), feature (T,) -> (H,) in [-1, 1]; 0 for a unit or a feature that
+    never changes (a correlation with a constant is undefined).
+    """
+    a = np.asarray(activations, dtype=np.float64)
+    f = np.asarray(feature, dtype=np.float64)
+    if a.ndim != 2 or f.shape != (a.shape[0],):
+        raise ValueError(f"activations must be (T, H) and feature (T,) with the same T; got {a.shape} and {f.shape}")
+    a = a - a.mean(axis=0)
+    f = f - f.mean()
+    norms = np.sqrt((a ** 2).sum(axis=0) * (f ** 2).sum())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (a * f[:, None]).sum(axis=0) / norms
+    return np.where(norms > 0, r, 0.0)

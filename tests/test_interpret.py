@@ -1,0 +1,69 @@
+"""Interpretable cells: the text features (worked by hand), the correlations, and the colouring."""
+import numpy as np
+import pytest
+import torch
+
+from lecture_utils.cells import LSTMCell, RNNCell, record_gates
+from lecture_utils.interpret import (brace_depth, cell_states, inside_if_condition, inside_quotes, position_in_line,
+                                     unit_correlations)
+from lecture_utils.models import CharLM
+from lecture_utils.plots import color_text
+
+
+def marks(text, feature):
+    """The characters where the feature is non-zero, for readable assertions."""
+    return "".join(c if v else "_" for c, v in zip(text, feature))
+
+
+def test_position_in_line_counts_from_the_line_break():
+    assert position_in_line("ab\ncd\n\ne").tolist() == [1, 2, 0, 1, 2, 0, 0, 1]
+
+
+def test_inside_quotes_follows_c_strings_with_escapes_and_ignores_comments_and_char_literals():
+    text = 'x = "a\\"b"; c = \'"\'; // "no"\ny = "";'
+    #       the string "a\"b" from its opening quote to just before its closing one; "" is a quote only
+    assert marks(text, inside_quotes(text)) == '____"a\\"b________________________"__'
+
+
+def test_inside_if_condition_runs_from_the_opening_to_the_matching_parenthesis():
+    text = "if (a(b) && c) x(1); iffy(2); /* if (no) */ else if(d)"
+    assert marks(text, inside_if_condition(text)) == "___(a(b) && c______________________________________(d_"
+
+
+def test_brace_depth_ignores_braces_in_strings_and_comments():
+    text = 'f() { a { "}" } // }\n }'
+    assert brace_depth(text).tolist() == [0] * 4 + [1] * 4 + [2] * 6 + [1] * 8 + [0]
+
+
+def test_unit_correlations():
+    feature = np.array([0.0, 1, 1, 0, 1])
+    acts = np.stack([feature, -2 * feature + 3, np.ones(5), np.array([1.0, 0, 1, 0, 1])], axis=1)
+    r = unit_correlations(acts, feature)
+    np.testing.assert_allclose(r[:3], [1.0, -1.0, 0.0])  # the same, reversed, constant (undefined -> 0)
+    assert -1 < r[3] < 1
+    assert unit_correlations(acts, np.zeros(5)).tolist() == [0.0] * 4
+    with pytest.raises(ValueError, match="same T"):
+        unit_correlations(acts, feature[:4])
+
+
+def test_cell_states_are_the_cells_memory_behind_h():
+    torch.manual_seed(0)
+    model = CharLM(LSTMCell(6, 10, fused=True), vocab_size=7)
+    x = torch.randint(0, 7, (30,))
+    squashed = cell_states(model, x)
+    gates = record_gates(model.reader.rnn.cell, model.reader.embed(x).detach())
+    h, _ = model.reader(x[None])
+    np.testing.assert_allclose(gates["o"] * squashed, h[0].detach().numpy(), atol=1e-6)  # h_t = o_t * tanh(C_t)
+    with pytest.raises(ValueError, match="LSTMCell"):
+        cell_states(CharLM(RNNCell(6, 10), vocab_size=7), x)
+
+
+def test_color_text_is_red_for_positive_blue_for_negative_and_escapes_html():
+    page = color_text("a<b c", [1.0, 1.0, -0.5, 0.0, 0.04]).data
+    assert '<span style="background:rgba(255,0,0,1.0)">a&lt;</span>' in page  # one span for a run of one colour
+    assert '<span style="background:rgba(0,90,255,0.5)">b</span>' in page
+    assert page.endswith(" c</pre>")  # 0 and values that round to 0 stay uncoloured
+    with pytest.raises(ValueError, match="one per character"):
+        color_text("abc", [0.1, 0.2])
+    with pytest.raises(ValueError, match="finite"):
+        color_text("ab", [0.1, np.nan])
