@@ -83,6 +83,9 @@ def split_data(text, vocab):
         train_text, val_text = train_val_split(text)
     except ValueError as e:
         raise UsageError(str(e)) from None
+    if len(val_text) < 2:
+        raise UsageError(f"a text of {len(text)} characters is too short: its last 10% must hold at least 2 "
+                         "characters to validate on (one to read, one to predict)")
     return vocab.encode(train_text), vocab.encode(val_text)
 
 

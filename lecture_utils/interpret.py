@@ -12,7 +12,7 @@ Each returns a float array (T,) for a text of T characters.
 import numpy as np
 import torch
 
-from .cells import LSTMCell, record_gates
+from .cells import LSTMCell
 
 
 def position_in_line(text):
@@ -62,12 +62,24 @@ def inside_quotes(text):
 
 
 def brace_depth(text):
-    """How many { } blocks of C code enclose the text: braces in strings and comments don't count."""
+    """How many { } blocks of C code enclose the text, counted from 0 at its start (an excerpt
+    that starts inside a function reads its depth relative to there). Braces in strings and
+    comments do not count."""
     out, depth = np.zeros(len(text)), 0
     for t, c, context in _c_lexer(text):
         if context == "code":
             depth = depth + 1 if c == "{" else max(depth - 1, 0) if c == "}" else depth
         out[t] = depth
+    return out
+
+
+def inside_parentheses(text):
+    """1 inside any ( ) of C code (a call's arguments, a cast, a condition), from the ( up to its matching )."""
+    out, depth = np.zeros(len(text)), 0
+    for t, c, context in _c_lexer(text):
+        if context == "code":
+            depth = depth + 1 if c == "(" else max(depth - 1, 0) if c == ")" else depth
+        out[t] = depth > 0
     return out
 
 
@@ -89,8 +101,8 @@ def inside_if_condition(text):
     return out
 
 
-FEATURES = {"position in line": position_in_line, "inside quotes": inside_quotes,
-            "brace depth": brace_depth, "inside if-condition": inside_if_condition}
+FEATURES = {"position in line": position_in_line, "inside quotes": inside_quotes, "brace depth": brace_depth,
+            "inside if-condition": inside_if_condition, "inside parentheses": inside_parentheses}
 
 
 @torch.no_grad()
@@ -98,13 +110,26 @@ def cell_states(model, indices):
     """Run a CharLM with an LSTM cell over (T,) indices; return tanh(C_t) for every t, (T, H).
 
     tanh(C_t) is what the output gate lets out of the cell (h_t = o_t * tanh(C_t)), in
-    [-1, 1] like the lecture's pictures. Runs the cell step by step from C_0 = 0.
+    [-1, 1] like the lecture's pictures. Starts from h_0 = C_0 = 0.
+
+    Fast on long texts: the model's own loop gives h_1 ... h_T; from them the gates of every
+    step come out of one batched product, and only C_t = f_t * C_{t-1} + i_t * g_t, a
+    few multiplications per step, is left to run step by step.
     """
     cell = model.reader.rnn.cell
     if not isinstance(cell, LSTMCell):
         raise ValueError(f"cell_states needs a CharLM with an LSTMCell; this one has a {type(cell).__name__}")
-    x = model.reader.embed(torch.as_tensor(np.asarray(indices), dtype=torch.long))
-    return np.tanh(record_gates(cell, x)["C"])
+    x = model.reader.embed(torch.as_tensor(np.asarray(indices), dtype=torch.long))    # (T, D)
+    h, _ = model.reader.rnn(x[None])                                                 # (1, T, H)
+    h_prev = torch.cat([h.new_zeros(1, cell.hidden_size), h[0, :-1]])                 # h_{t-1}
+    i, f, g, _ = (v.numpy() for v in cell._gates(cell.project_input(x), h_prev))
+    written = i * g
+    c = np.zeros_like(written)
+    c_t = np.zeros(cell.hidden_size, dtype=written.dtype)
+    for t in range(len(c)):
+        c_t = f[t] * c_t + written[t]
+        c[t] = c_t
+    return np.tanh(c)
 
 
 def unit_correlations(activations, feature):
@@ -123,3 +148,36 @@ def unit_correlations(activations, feature):
     with np.errstate(invalid="ignore", divide="ignore"):
         r = (a * f[:, None]).sum(axis=0) / norms
     return np.where(norms > 0, r, 0.0)
+
+
+def find_cells(activations, text, features, shift=3000):
+    """For each named feature, the unit that follows it best, and a chance level to compare.
+
+    activations (T, H) over text (T characters); features: names from FEATURES.
+    Returns {name: {"unit", "r", "control", "label" (T,), "values" (T,)}}: the unit with the
+    largest |r|, its r, its activation, and the control: the largest |r| that any unit
+    reaches with the label shifted by `shift` characters (circularly, np.roll). The shifted
+    label has the same statistics but no longer lines up with the text, so the control shows
+    how large a correlation chance and slow drifts alone can give.
+    """
+    found = {}
+    for name in features:
+        if name not in FEATURES:
+            raise ValueError(f"unknown feature {name!r}; choose from {sorted(FEATURES)}")
+        label = FEATURES[name](text)
+        r = unit_correlations(activations, label)
+        unit = int(np.argmax(np.abs(r)))
+        control = float(np.abs(unit_correlations(activations, np.roll(label, shift))).max())
+        found[name] = dict(unit=unit, r=float(r[unit]), control=control, label=label,
+                           values=np.asarray(activations)[:, unit])
+    return found
+
+
+def busiest_window(label, width, step=100):
+    """The start of the stretch of `width` characters where the label varies the most
+    (largest standard deviation), tried every `step` characters: a good excerpt to show."""
+    label = np.asarray(label, dtype=np.float64)
+    if width > len(label):
+        raise ValueError(f"width {width} is longer than the text ({len(label)} characters)")
+    starts = range(0, len(label) - width + 1, step)
+    return max(starts, key=lambda s: label[s:s + width].std())

@@ -82,7 +82,7 @@ def plot_temperature(logits, labels, temperatures=(0.5, 1.0, 2.0), top=None):
     for i, tau in enumerate(temperatures):
         ax.bar(x + (i - (len(temperatures) - 1) / 2) * width, softmax(logits / tau)[shown], width,
                label=f"temperature {tau:g}")
-    ax.set_xticks(x, [labels[j] for j in shown])
+    ax.set_xticks(x, [visible(labels[j]) for j in shown])
     ax.set_xlabel("next character")
     ax.set_ylabel("probability")
     ax.set_title("softmax(y / temperature)" + (f": the {len(shown)} likeliest characters" if top else ""))

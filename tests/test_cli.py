@@ -215,6 +215,8 @@ def test_bad_training_and_evaluation_requests_are_clear_errors(capsys, tmp_path,
     binary.write_bytes(bytes([0x89, 0xFF, 0xFE, 0x00]) * 100)
     assert "not UTF-8 text" in errors(capsys, "train", "--corpus", binary, "--out", tmp_path / "x.pt")
     assert "too short" in errors(capsys, "train", "--corpus", "hello", "--out", tmp_path / "x.pt")
+    assert "at least 2 characters to validate on" in errors(capsys, "train", "--corpus", "hello", "--batch-size", 1,
+                                                            "--seq-length", 2, "--out", tmp_path / "x.pt")
     assert "does not exist" in errors(capsys, "train", "--steps", 1, "--out", tmp_path / "no" / "x.pt", *TINY)
     assert "longer than the validation text" in errors(capsys, "evaluate", "--checkpoint", checkpoint,
                                                        "--window", 10**6)

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from lecture_utils.cells import LSTMCell, RNNCell, record_gates
-from lecture_utils.interpret import (brace_depth, cell_states, inside_if_condition, inside_quotes, position_in_line,
-                                     unit_correlations)
+from lecture_utils.interpret import (brace_depth, cell_states, inside_if_condition, inside_parentheses, inside_quotes,
+                                     position_in_line, unit_correlations)
 from lecture_utils.models import CharLM
 from lecture_utils.plots import color_text
 
@@ -28,6 +28,11 @@ def test_inside_quotes_follows_c_strings_with_escapes_and_ignores_comments_and_c
 def test_inside_if_condition_runs_from_the_opening_to_the_matching_parenthesis():
     text = "if (a(b) && c) x(1); iffy(2); /* if (no) */ else if(d)"
     assert marks(text, inside_if_condition(text)) == "___(a(b) && c______________________________________(d_"
+
+
+def test_inside_parentheses_covers_every_kind_of_parenthesis_but_not_those_in_strings():
+    text = 'f(a, (int)b); if (x) g(")");'
+    assert marks(text, inside_parentheses(text)) == '_(a, (int)b______(x___(")"__'  # the ) in the string is not one
 
 
 def test_brace_depth_ignores_braces_in_strings_and_comments():
@@ -67,3 +72,19 @@ def test_color_text_is_red_for_positive_blue_for_negative_and_escapes_html():
         color_text("abc", [0.1, 0.2])
     with pytest.raises(ValueError, match="finite"):
         color_text("ab", [0.1, np.nan])
+
+
+def test_find_cells_picks_the_best_unit_and_a_shifted_control():
+    from lecture_utils.interpret import busiest_window, find_cells
+    text = ("x = f(a) + g(b, c);\n" * 40)
+    label = inside_parentheses(text)
+    rng = np.random.default_rng(0)
+    acts = rng.normal(size=(len(text), 5))
+    acts[:, 3] = -label + 0.1 * rng.normal(size=len(text))   # unit 3 follows the parentheses, reversed
+    found = find_cells(acts, text, ["inside parentheses"], shift=7)
+    cell = found["inside parentheses"]
+    assert cell["unit"] == 3 and cell["r"] < -0.9 and cell["control"] < 0.6
+    np.testing.assert_array_equal(cell["values"], acts[:, 3])
+    with pytest.raises(ValueError, match="unknown feature"):
+        find_cells(acts, text, ["inside comments"])
+    assert busiest_window(np.r_[np.zeros(500), np.tile([0.0, 1.0], 100)], 200) == 500
