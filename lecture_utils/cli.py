@@ -5,8 +5,8 @@
     python -m lecture_utils evaluate --checkpoint shakespeare.pt [--window 64] [--json]
 
 `train` bounds the wall-clock training time (evaluation not counted) and decays the
-learning rate to zero over exactly that budget, so "train for five minutes" gives the best
-model five minutes can give with these defaults. Ctrl-C stops training after the current
+learning rate to zero over exactly that budget, so that "train for five minutes" ends its
+schedule properly instead of being cut off mid-stride. Ctrl-C stops training after the current
 step and saves what has been trained; a second Ctrl-C quits without saving.
 """
 import argparse
@@ -56,7 +56,8 @@ def read_corpus(corpus):
         return load_corpus(corpus), {"corpus": corpus}
     if not os.path.isfile(corpus):
         raise UsageError(f"--corpus {corpus!r} is neither a shipped corpus ({', '.join(sorted(CORPORA))}) nor a file")
-    raw = open(corpus, "rb").read()
+    with open(corpus, "rb") as f:
+        raw = f.read()
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -71,7 +72,8 @@ def corpus_of(config):
         return load_corpus(name)
     if not isinstance(name, str) or not os.path.isfile(name):
         raise UsageError(f"the checkpoint was trained on the file {name!r}, which is no longer there")
-    raw = open(name, "rb").read()
+    with open(name, "rb") as f:
+        raw = f.read()
     if hashlib.sha256(raw).hexdigest() != config.get("corpus_sha256"):
         raise UsageError(f"the corpus file {name} has changed since the checkpoint was trained on it")
     return raw.decode("utf-8")
