@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from .cells import Recurrent, hidden_of
+from .numpy_rnn import check_temperature
 
 
 def _check_tokens(name, x, vocab_size):
@@ -245,12 +246,7 @@ class CharLM(nn.Module):
         generator: a torch.Generator, for samples that can be repeated.
         Returns a long tensor (length,) of the sampled indices (the prime not included).
         """
-        temperature = float(temperature)
-        if not temperature > 0 or temperature == float("inf"):
-            raise ValueError(
-                f"temperature must be a positive number; got {temperature!r}. As the temperature "
-                "goes to 0, sampling becomes always taking the most likely character (argmax)"
-            )
+        check_temperature(temperature)
         if not isinstance(length, int) or length < 1:
             raise ValueError(f"length must be a whole number of characters >= 1; got {length!r}")
         prime = torch.as_tensor(prime, dtype=torch.long)

@@ -377,6 +377,15 @@ def char_lm_loss(params, inputs, targets, h_prev):
     return loss, grads, h_last
 
 
+def check_temperature(temperature):
+    """A sampling temperature must be a finite number > 0; say so, and why, if it is not."""
+    if not np.isfinite(temperature) or temperature <= 0:
+        raise ValueError(
+            f"temperature must be a positive number; got {temperature!r}. As the temperature "
+            "falls towards 0, sampling approaches always taking the most likely character."
+        )
+
+
 def sample(params, prime, length, temperature=1.0, rng=None):
     """Generate `length` character indices after reading the indices in `prime`.
 
@@ -384,11 +393,7 @@ def sample(params, prime, length, temperature=1.0, rng=None):
     the distribution sharpens towards the most likely character, above 1 it flattens
     towards uniform. Returns an int64 array (length,).
     """
-    if not np.isfinite(temperature) or temperature <= 0:
-        raise ValueError(
-            f"temperature must be a positive number; got {temperature!r}. As the temperature "
-            "falls towards 0, sampling approaches always taking the most likely character."
-        )
+    check_temperature(temperature)
     if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 0:
         raise ValueError(f"length must be an integer >= 0; got {length!r}")
     rng = np.random.default_rng(rng)

@@ -264,9 +264,10 @@ def evaluate_char_model(model, data, window=None, chunk=1000):
     - window=None: one stream, the hidden state carried through all of data from h_0 = 0,
       so each character is predicted from everything before it (read chunk characters
       at a time, which changes nothing but memory use).
-    - window=W: the predictions are cut into consecutive windows of W characters, each
-      read from a cold start (h_0 = 0), so a character sees at most the W - 1 before it
-      in its window: comparable with models that have a fixed context window.
+    - window=W: the predictions are cut into consecutive windows of W, each read from a
+      cold start (h_0 = 0, and C_0 = 0 for an LSTM), so a character is predicted only from
+      the characters before it in its window, 1 to W of them: comparable with models that
+      have a fixed context window.
     """
     data = torch.as_tensor(np.asarray(data), dtype=torch.long)
     if data.dim() != 1 or len(data) < 2:
