@@ -1,0 +1,582 @@
+"""Instant feedback on the exercises: pass your function to its check and read the verdict.
+
+    from lecture_utils import checks
+    checks.rnn_step(rnn_step)
+    # ✓ rnn_step: matches the reference on 3 cases ...
+    # or ✗ what is wrong (a shape, or which element and by how much) and a hint
+
+Every check calls the learner's function on a few small cases with fixed seeds and compares
+what comes back with a reference: the package's own implementation (tested against PyTorch's
+modules and finite differences in tests/) or a PyTorch module with the same weights. When
+the answer is wrong, the check also runs the usual mistakes (a missing tanh, gates in the
+wrong order, a product taken the wrong way round) and, if one of them reproduces the
+learner's numbers, names it.
+
+Tolerance: the cases are float64. A correct answer differs from the reference only by
+rounding, about 1e-15 relative however the sums are ordered; every mistake we know of is
+off by 1e-3 or more. So an element is wrong when |got - want| > 1e-8 (1 + |want|): eight
+orders of magnitude from either side.
+
+A failed check raises `ExerciseError`, which stops "Run All" at the exercise, and which
+IPython shows as its message alone, without a traceback into this file. A function still
+holding the student copy's `raise NotImplementedError` gives `NotImplementedYet`.
+"""
+import copy
+import functools
+import math
+
+import numpy as np
+import torch
+
+from . import numpy_rnn
+from .gradients import jacobian_products, rnn_jacobians
+from .optim import clip_by_norm as _clip_by_norm
+
+TOL = 1e-8
+
+
+class ExerciseError(Exception):
+    """An exercise's answer is wrong; the message says where, by how much, and hints why."""
+
+    def _render_traceback_(self):
+        # IPython calls this instead of printing a traceback: the learner needs the verdict,
+        # not the frames of the checking code.
+        return [f"✗ {line}" if i == 0 else f"  {line}" for i, line in enumerate(str(self).splitlines())]
+
+
+class NotImplementedYet(ExerciseError):
+    """The function is still the student copy's stub."""
+
+
+# ------------------------------------------------------------------------ machinery
+def _describe(names, args):
+    parts = []
+    for name, a in zip(names, args):
+        shape = getattr(a, "shape", None)
+        parts.append(f"{name} {tuple(shape)}" if shape is not None else f"{name}={a!r}")
+    return ", ".join(parts)
+
+
+def _not_implemented(name):
+    return NotImplementedYet(f"{name} is not implemented yet: write its body where it says "
+                             "`raise NotImplementedError`, then run the cell again.")
+
+
+def _require_callable(name, fn):
+    if not callable(fn):
+        raise ExerciseError(f"pass the function itself, as in checks.{name}({name}); got a {type(fn).__name__}")
+
+
+def _call(name, fn, names, *args):
+    """Call the learner's function on copies of args; explain anything it raises."""
+    _require_callable(name, fn)
+    # Copies, so that a function that changes its inputs cannot spoil the reference; but a
+    # random generator is passed as it is: each draw must advance it.
+    args = [a if isinstance(a, np.random.Generator) else copy.deepcopy(a) for a in args]
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise _not_implemented(name) from None
+    except ExerciseError:
+        raise
+    except Exception as err:  # the learner's bug, reported as a verdict rather than a crash
+        raise ExerciseError(
+            f"{name}({_describe(names, args)}) raised {type(err).__name__}: {err}\n"
+            "hint: check every shape against the docstring; with batches as rows, h_prev @ W_hh.T "
+            "has shape (N, H).") from None
+
+
+def _expect_value_error(name, fn, args, what, why):
+    """Bad input must raise a ValueError that explains it; anything else is a verdict."""
+    _require_callable(name, fn)
+    try:
+        fn(*args)
+    except ValueError:
+        return
+    except NotImplementedError:
+        raise _not_implemented(name) from None
+    except Exception as err:
+        raise ExerciseError(f"{name} with {what} raised {type(err).__name__} ({err}); raise a ValueError "
+                            f"that says why: {why}") from None
+    raise ExerciseError(f"{name} with {what} should raise a ValueError that says why ({why}), not return a value.")
+
+
+def _array(name, what, value):
+    if value is None:
+        raise ExerciseError(f"{name} returned None for {what}: is a `return` missing?")
+    if isinstance(value, torch.Tensor):
+        value = value.detach()
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ExerciseError(f"{name}: {what} should be a NumPy array; got {type(value).__name__}") from None
+
+
+def _unpack(name, result, whats):
+    if not isinstance(result, (tuple, list)) or len(result) != len(whats):
+        got = f"a {type(result).__name__}" + (f" of {len(result)}" if isinstance(result, (tuple, list)) else "")
+        raise ExerciseError(f"{name} should return {len(whats)} values ({', '.join(whats)}); it returned {got}")
+    return result
+
+
+def _compare(name, what, got, want, hint, mistakes=()):
+    """Raise ExerciseError unless got equals want to TOL; name a known mistake if one fits.
+
+    mistakes: (hint, array) pairs, what the usual wrong answers would return.
+    """
+    got, want = _array(name, what, got), np.asarray(want, dtype=np.float64)
+    if got.shape != want.shape:
+        raise ExerciseError(f"{name}: {what} has shape {got.shape}; expected {want.shape}\nhint: {hint}")
+    err = np.abs(got - want)
+    bad = ~(err <= TOL * (1.0 + np.abs(want)))  # NaN counts as wrong
+    if not bad.any():
+        return
+    for mistake_hint, alt in mistakes:
+        alt = np.asarray(alt, dtype=np.float64)
+        if alt.shape == got.shape and np.allclose(got, alt, rtol=1e-6, atol=1e-9, equal_nan=True):
+            hint = mistake_hint
+            break
+    idx = np.unravel_index(np.argmax(np.where(np.isnan(err), np.inf, err)), err.shape)
+    where = f"{what}[{', '.join(map(str, idx))}]" if idx else what
+    raise ExerciseError(
+        f"{name}: {where} is {got[idx]:.6g}; expected {want[idx]:.6g} (off by {err[idx]:.2g}). "
+        f"{int(bad.sum())} of {bad.size} elements are wrong.\nhint: {hint}")
+
+
+def _quiet(check):
+    """Run a check with NumPy's floating-point warnings off: computing the usual mistakes
+    (exp(1000) without the max subtracted, say) overflows on purpose, and a warning in the
+    notebook would only distract from the verdict."""
+    @functools.wraps(check)
+    def run(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return check(*args, **kwargs)
+    return run
+
+
+def _passed(name, text):
+    print(f"✓ {name}: {text}")
+
+
+def _rng_arrays(seed, *shapes, scale=1.0):
+    rng = np.random.default_rng(seed)
+    return [scale * rng.standard_normal(s) for s in shapes]
+
+
+# ------------------------------------------------------------------- lesson 01
+@_quiet
+def rnn_step(fn):
+    """fn(x_t, h_prev, W_xh, W_hh, b) -> h_t (N, H), h_t = tanh(x_t W_xh^T + h_prev W_hh^T + b)."""
+    names = ("x_t", "h_prev", "W_xh", "W_hh", "b")
+    cases = [(1, 3, 4), (2, 5, 3), (4, 2, 6)]  # (N, D, H): D != H, so a transpose shows as a shape
+    for seed, (N, D, H) in enumerate(cases):
+        x, h_prev, W_xh, W_hh, b = _rng_arrays(seed, (N, D), (N, H), (H, D), (H, H), (H,), scale=0.7)
+        got = _call("rnn_step", fn, names, x, h_prev, W_xh, W_hh, b)
+        a = x @ W_xh.T + h_prev @ W_hh.T + b
+        _compare("rnn_step", "h_t", got, numpy_rnn.rnn_step_forward(x, h_prev, W_xh, W_hh, b)[0],
+                 "h_t = tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b): rows are examples, so the weights are transposed.",
+                 [("the tanh is missing: without it h_t is a linear function of the inputs.", a),
+                  ("that is a sigmoid; the vanilla RNN squashes with tanh, into (-1, 1).", 1 / (1 + np.exp(-a))),
+                  ("the bias b is missing.", np.tanh(a - b)),
+                  ("h_prev @ W_hh.T is missing: without it the RNN has no memory.", np.tanh(x @ W_xh.T + b)),
+                  ("W_hh is square, so h_prev @ W_hh (not transposed) has the right shape but the wrong values.",
+                   np.tanh(x @ W_xh.T + h_prev @ W_hh + b))])
+    _passed("rnn_step", f"h_t matches the reference on {len(cases)} cases of shapes (N, D, H) = "
+            + ", ".join(map(str, cases)))
+
+
+RNN_TYPES = ("one-to-one", "one-to-many", "many-to-one", "many-to-many delayed", "many-to-many synced")
+
+# task -> (type, a question that leads to it without giving it away)
+RNN_TYPE_QUIZ = {
+    "image classification": ("one-to-one", "one picture in, one label out: is there a sequence anywhere?"),
+    "image captioning": ("one-to-many", "one picture in; how many words come out?"),
+    "sentiment of a review": ("many-to-one", "a whole review in; how many labels come out?"),
+    "machine translation": ("many-to-many delayed",
+                            "can the first word of the translation be written before the sentence has been read?"),
+    "labelling every frame of a video": ("many-to-many synced", "one label per frame, as each frame arrives"),
+    "the character language model of lesson 02": ("many-to-many synced",
+                                                  "after each character it reads, what does the model output?"),
+}
+
+
+def _normalise_type(answer):
+    return " ".join(str(answer).lower().replace("(", " ").replace(")", " ").replace(",", " ").replace("_", "-").split())
+
+
+@_quiet
+def rnn_types(answers):
+    """answers: {task: type} for every task in RNN_TYPE_QUIZ; types as in RNN_TYPES."""
+    if not isinstance(answers, dict):
+        raise ExerciseError(f"answers should be a dict {{task: type}}; got a {type(answers).__name__}")
+    problems = []
+    missing = [task for task in RNN_TYPE_QUIZ if task not in answers]
+    if missing:
+        problems.append("no answer yet for: " + "; ".join(repr(t) for t in missing))
+    unknown = [task for task in answers if task not in RNN_TYPE_QUIZ]
+    if unknown:
+        problems.append("not a task of this quiz (check the spelling): " + "; ".join(repr(t) for t in unknown))
+    for task, (right, question) in RNN_TYPE_QUIZ.items():
+        if task not in answers:
+            continue
+        given = _normalise_type(answers[task])
+        if given not in RNN_TYPES:
+            problems.append(f"{task!r}: {answers[task]!r} is not one of the five types {', '.join(RNN_TYPES)}")
+        elif given != right:
+            problems.append(f"{task!r}: not {given}. Ask: {question}")
+    if problems:
+        raise ExerciseError(f"rnn_types: {len(problems)} to fix\n" + "\n".join(problems))
+    _passed("rnn_types", f"all {len(RNN_TYPE_QUIZ)} tasks have their type")
+
+
+# ------------------------------------------------------------------- lesson 02
+@_quiet
+def softmax(fn):
+    """fn(z) -> p: softmax over the last axis of z (N, V)."""
+    cases = [_rng_arrays(0, (3, 4))[0], _rng_arrays(1, (1, 6), scale=3)[0],
+             np.array([[1000.0, 1001.0, 1002.0], [-1000.0, -1000.0, -999.0]])]
+    for z in cases:
+        got = _array("softmax", "p", _call("softmax", fn, ("z",), z))
+        if z.max() >= 1000 and got.shape == z.shape and not np.all(np.isfinite(got)):
+            raise ExerciseError(
+                "softmax: for z = [1000, 1001, 1002] the result holds nan or inf: exp(1000) overflows.\n"
+                "hint: softmax(z) = softmax(z - max(z)): subtract each row's maximum before exp.")
+        _compare("softmax", "p", got, numpy_rnn.softmax(z),
+                 "p = exp(z) / sum(exp(z)), each row on its own; every row of p sums to 1.",
+                 [("each column sums to 1, not each row: normalise over the last axis (axis=-1, keepdims=True).",
+                   np.exp(z - z.max(0)) / np.exp(z - z.max(0)).sum(0)),
+                  ("that is exp(z) without the division: divide by the row's sum.", np.exp(z))])
+    _passed("softmax", "rows sum to 1, match the reference, and logits of 1000 do not overflow")
+
+
+@_quiet
+def softmax_cross_entropy(fn):
+    """fn(z, targets) -> (loss, dz): mean over N of -ln p[target], and dloss/dz (N, V)."""
+    names = ("z", "targets")
+    for seed, (N, V) in enumerate([(1, 4), (5, 7)]):
+        z = _rng_arrays(seed, (N, V), scale=2)[0]
+        targets = np.random.default_rng(seed + 10).integers(0, V, size=N)
+        loss, dz = _unpack("softmax_cross_entropy", _call("softmax_cross_entropy", fn, names, z, targets),
+                           ("loss", "dz"))
+        zt = torch.tensor(z, requires_grad=True)
+        ref = torch.nn.functional.cross_entropy(zt, torch.tensor(targets))  # PyTorch: mean over N
+        ref.backward()
+        p, onehot = numpy_rnn.softmax(z), np.eye(V)[targets]
+        _compare("softmax_cross_entropy", "loss", loss, ref.item(),
+                 "loss = mean over the N rows of -ln p[n, targets[n]], with p = softmax(z).",
+                 [("that is the sum over rows; the loss is their mean.", -np.log(p[np.arange(N), targets]).sum()),
+                  ("the minus sign is missing: -ln p is positive.", np.log(p[np.arange(N), targets]).mean())])
+        _compare("softmax_cross_entropy", "dz", dz, zt.grad.numpy(),
+                 "dz = (p - onehot(targets)) / N: the softmax and the log cancel to this simple form.",
+                 [("divide by N: the loss is a mean over the rows.", p - onehot),
+                  ("the sign is flipped: dz = p - onehot, not onehot - p.", (onehot - p) / N),
+                  ("subtract 1 at the target: dz = (p - onehot) / N.", p / N)])
+    _passed("softmax_cross_entropy", "loss and dz equal torch.nn.functional.cross_entropy and its autograd gradient")
+
+
+@_quiet
+def sample_next(fn, draws=4000):
+    """fn(z, temperature, rng) -> one index drawn from softmax(z / temperature), using rng."""
+    names = ("z", "temperature", "rng")
+    z = np.array([2.0, 1.0, 0.1, -1.0])
+    for bad in (0, -1.0):
+        _expect_value_error("sample_next", fn, (z.copy(), bad, np.random.default_rng(0)), f"temperature={bad!r}",
+                            "the temperature must be > 0; z / 0 is not a distribution")
+    for temperature in (0.5, 1.0, 2.0):
+        rng = np.random.default_rng(0)
+        counts = np.zeros(len(z))
+        for _ in range(draws):
+            ix = _call("sample_next", fn, names, z, temperature, rng)
+            if not isinstance(ix, (int, np.integer)) or not 0 <= ix < len(z):
+                raise ExerciseError(f"sample_next should return one integer index in 0 .. {len(z) - 1}; got {ix!r}")
+            counts[ix] += 1
+        freq, p = counts / draws, numpy_rnn.softmax(z / temperature)
+        # 5 standard errors: a correct sampler is inside with probability > 0.9999, and with
+        # the seed fixed the verdict is the same on every run.
+        if np.any(np.abs(freq - p) > 5 * np.sqrt(p * (1 - p) / draws)):
+            hint = "draw from p = softmax(z / temperature), e.g. rng.choice(len(p), p=p)."
+            for why, q in [("the temperature is not used: divide the logits by it.", numpy_rnn.softmax(z)),
+                           ("multiply by 1/temperature, not by temperature.", numpy_rnn.softmax(z * temperature)),
+                           ("that is always the most likely index: sample, don't take the argmax.", np.eye(len(z))[0])]:
+                if np.all(np.abs(freq - q) <= 5 * np.sqrt(q * (1 - q) / draws) + 1e-12):
+                    hint = why
+                    break
+            shown = ", ".join(f"{f:.3f}" for f in freq)
+            raise ExerciseError(f"sample_next: at temperature {temperature}, {draws} draws gave frequencies [{shown}]; "
+                                f"expected about [{', '.join(f'{q:.3f}' for q in p)}]\nhint: {hint}")
+    first = [_call("sample_next", fn, names, z, 1.0, np.random.default_rng(7)) for _ in range(20)]
+    again = [_call("sample_next", fn, names, z, 1.0, np.random.default_rng(7)) for _ in range(20)]
+    if first != again:
+        raise ExerciseError("sample_next: the same seed gave different draws.\nhint: draw with the rng that is "
+                            "passed in (rng.choice or rng.random), not np.random, so that samples can be repeated.")
+    _passed("sample_next", f"frequencies over {draws} draws match softmax(z / T) at T = 0.5, 1, 2; "
+            "temperature 0 raises ValueError")
+
+
+# ------------------------------------------------------------------- lesson 03
+@_quiet
+def rnn_step_backward(fn):
+    """fn(dh, cache) -> (dx, dh_prev, dW_xh, dW_hh, db), cache = (x, h_prev, W_xh, W_hh, h)."""
+    whats = ("dx", "dh_prev", "dW_xh", "dW_hh", "db")
+    for seed, (N, D, H) in enumerate([(1, 3, 4), (3, 2, 5)]):
+        x, h_prev, W_xh, W_hh, b, dh = _rng_arrays(seed, (N, D), (N, H), (H, D), (H, H), (H,), (N, H), scale=0.7)
+        h, cache = numpy_rnn.rnn_step_forward(x, h_prev, W_xh, W_hh, b)
+        got = _unpack("rnn_step_backward", _call("rnn_step_backward", fn, ("dh", "cache"), dh, cache), whats)
+        want = numpy_rnn.rnn_step_backward(dh, cache)
+        no_tanh = (dh @ W_xh, dh @ W_hh, dh.T @ x, dh.T @ h_prev, dh.sum(0))
+        da_bad = dh * (1 - h)
+        wrong_tanh = (da_bad @ W_xh, da_bad @ W_hh, da_bad.T @ x, da_bad.T @ h_prev, da_bad.sum(0))
+        da = dh * (1 - h * h)
+        hints = {
+            "dx": "dx = da @ W_xh, with da = dh * (1 - h**2).",
+            "dh_prev": "dh_prev = da @ W_hh, with da = dh * (1 - h**2).",
+            "dW_xh": "dW_xh = da.T @ x: (H, N) @ (N, D) sums over the batch.",
+            "dW_hh": "dW_hh = da.T @ h_prev: the weights saw h_prev, not h.",
+            "db": "db = da.sum(axis=0): b was added to every row of the batch.",
+        }
+        extra = {"dW_hh": [("that uses h instead of h_prev: W_hh multiplied h_prev in the forward pass.", da.T @ h),
+                           ("that is the transpose: dW_hh = da.T @ h_prev.", h_prev.T @ da)]}
+        for k, what in enumerate(whats):
+            _compare("rnn_step_backward", what, got[k], want[k], hints[what],
+                     [("the tanh's derivative is missing: multiply dh by 1 - h**2 first.", no_tanh[k]),
+                      ("tanh'(a) = 1 - tanh(a)**2 = 1 - h**2, not 1 - h.", wrong_tanh[k])] + extra.get(what, []))
+    _passed("rnn_step_backward", "all five gradients match the reference (itself checked against finite differences)")
+
+
+@_quiet
+def rnn_backward(fn):
+    """fn(dh, caches) -> (dx, dh0, dW_xh, dW_hh, db); dh (N, T, H), caches from rnn_forward."""
+    whats = ("dx", "dh0", "dW_xh", "dW_hh", "db")
+    for seed, (N, T, D, H) in enumerate([(1, 4, 3, 5), (2, 6, 2, 3)]):
+        x, h0, W_xh, W_hh, b, dh = _rng_arrays(seed, (N, T, D), (N, H), (H, D), (H, H), (H,), (N, T, H), scale=0.7)
+        h, caches = numpy_rnn.rnn_forward(x, h0, W_xh, W_hh, b)
+        got = _unpack("rnn_backward", _call("rnn_backward", fn, ("dh", "caches"), dh, caches), whats)
+        want = numpy_rnn.rnn_backward(dh, caches)
+        # The two classic slips, computed with the reference step so that they can be named.
+        local = [numpy_rnn.rnn_step_backward(dh[:, t], caches[t]) for t in range(T)]
+        no_flow = (np.stack([g[0] for g in local], 1), local[0][1], *(sum(g[k] for g in local) for k in (2, 3, 4)))
+        last_only = want[:2] + tuple(numpy_rnn.rnn_step_backward(dh[:, 0] + _dh_next(dh, caches, 1), caches[0])[2:])
+        for k, what in enumerate(whats):
+            _compare("rnn_backward", what, got[k], want[k],
+                     "go from t = T-1 down to 0; the gradient reaching h_t is dh[:, t] + dh_next, and each "
+                     "weight gradient is the sum over all steps.",
+                     [("nothing flows back through time: pass dh[:, t] + dh_next (dh_next = the dh_prev of step t+1) "
+                       "to the step, not dh[:, t] alone.", no_flow[k]),
+                      ("only the last step computed (t = 0) is kept: the same weights are used at every step, so "
+                       "add (+=) their gradients over t.", last_only[k])])
+    _passed("rnn_backward", "dx, dh0 and the summed weight gradients match the reference BPTT")
+
+
+def _dh_next(dh, caches, t):
+    """The gradient that reaches h_t from step t+1 onwards (reference), for naming mistakes."""
+    g = np.zeros_like(dh[:, 0])
+    for s in reversed(range(t, len(caches))):
+        g = numpy_rnn.rnn_step_backward(dh[:, s] + g, caches[s])[1]
+    return g
+
+
+# ------------------------------------------------------------------- lesson 04
+@_quiet
+def clip_by_norm(fn):
+    """fn(grads, max_norm) -> the norm before clipping; rescales the dict's arrays in place."""
+    for seed, max_norm in enumerate((1.0, 100.0, 5.0)):
+        grads = dict(zip(("W_xh", "W_hh", "b"), _rng_arrays(seed, (4, 3), (4, 4), (4,), scale=2)))
+        mine = {k: v.copy() for k, v in grads.items()}
+        _require_callable("clip_by_norm", fn)
+        try:
+            norm = fn(mine, max_norm)  # not through _call: the arrays are meant to change in place
+        except NotImplementedError:
+            raise _not_implemented("clip_by_norm") from None
+        except Exception as err:
+            raise ExerciseError(f"clip_by_norm raised {type(err).__name__}: {err}\nhint: grads is a dict "
+                                "{name: array}; loop over grads.values().") from None
+        want = {k: v.copy() for k, v in grads.items()}
+        want_norm = _clip_by_norm(want, max_norm)
+        _compare("clip_by_norm", "the returned norm", norm, want_norm, "return the joint norm before clipping: sqrt of the sum of g**2 over every array.")
+        per_array = {k: v * min(1.0, max_norm / np.linalg.norm(v)) for k, v in grads.items()}
+        for k in grads:
+            _compare("clip_by_norm", f"grads[{k!r}]", mine[k], want[k],
+                     f"joint norm {want_norm:.3f}, max_norm {max_norm}: " +
+                     ("scale every array by max_norm / norm, in place (g *= ...)." if want_norm > max_norm else
+                      "below max_norm nothing changes."),
+                     [("the arrays are unchanged: rescale them in place (g *= max_norm / norm), so that the caller "
+                       "sees the clipped values.", grads[k]),
+                      ("each array is clipped by its own norm; clip by the norm of all of them together, which "
+                       "keeps the direction of the whole step.", per_array[k])])
+    _expect_value_error("clip_by_norm", fn, ({"b": np.ones(3)}, 0.0), "max_norm=0",
+                        "max_norm must be > 0; 0 would zero every gradient")
+    _passed("clip_by_norm", "above the threshold the step keeps its direction, below it nothing changes; "
+            "max_norm = 0 raises ValueError")
+
+
+@_quiet
+def jacobian_product(fn):
+    """fn(W_hh, h) -> dh_T/dh_0 (H, H) = J_T ... J_1 with J_k = diag(1 - h_k**2) W_hh; h (T, H)."""
+    for seed, (T, H) in enumerate([(1, 3), (4, 3), (6, 5)]):
+        W_hh, a = _rng_arrays(seed, (H, H), (T, H))
+        h = np.tanh(a)
+        got = _call("jacobian_product", fn, ("W_hh", "h"), W_hh, h)
+        J = rnn_jacobians(W_hh, h)
+        reversed_order = np.linalg.multi_dot([np.eye(H), np.eye(H), *J])  # J_1 @ J_2 @ ... @ J_T
+        _compare("jacobian_product", "dh_T/dh_0", got, jacobian_products(J)[0],
+                 "J_k = diag(1 - h_k**2) @ W_hh (scale row i by 1 - h_k[i]**2); multiply J_T @ ... @ J_1.",
+                 [("the product is the wrong way round: the last step's Jacobian J_T goes on the left.", reversed_order),
+                  ("the tanh's derivative diag(1 - h_k**2) is missing.", np.linalg.matrix_power(W_hh, T)),
+                  ("diag(1 - h_k**2) scales the rows of W_hh, not its columns: (1 - h**2)[:, None] * W_hh.",
+                   _chain([W_hh * (1 - hk ** 2)[None, :] for hk in h]))])
+    _passed("jacobian_product", "dh_T/dh_0 matches the reference for T = 1, 4, 6")
+
+
+def _chain(jacobians):
+    out = np.eye(jacobians[0].shape[0])
+    for J in jacobians:
+        out = J @ out
+    return out
+
+
+# ------------------------------------------------------------------- lesson 05
+@_quiet
+def lstm_step(fn):
+    """fn(x, h_prev, C_prev, W_xh, W_hh, b) -> (h, C); blocks of W_xh, W_hh, b in PyTorch's order i, f, g, o."""
+    names = ("x", "h_prev", "C_prev", "W_xh", "W_hh", "b")
+    for seed, (N, D, H) in enumerate([(1, 3, 2), (3, 4, 5)]):
+        x, h_prev, C_prev, W_xh, W_hh, b = _rng_arrays(seed, (N, D), (N, H), (N, H), (4 * H, D), (4 * H, H), (4 * H,))
+        h_C = _unpack("lstm_step", _call("lstm_step", fn, names, x, h_prev, C_prev, W_xh, W_hh, b), ("h", "C"))
+        cell = torch.nn.LSTMCell(D, H).double()
+        with torch.no_grad():
+            cell.weight_ih.copy_(torch.tensor(W_xh))
+            cell.weight_hh.copy_(torch.tensor(W_hh))
+            cell.bias_ih.copy_(torch.tensor(b))
+            cell.bias_hh.zero_()
+            h_ref, C_ref = (t.numpy() for t in cell(torch.tensor(x), (torch.tensor(h_prev), torch.tensor(C_prev))))
+        a = x @ W_xh.T + h_prev @ W_hh.T + b
+        blocks = [a[:, k * H:(k + 1) * H] for k in range(4)]
+        sig = numpy_rnn.sigmoid
+
+        def variant(order=(0, 1, 2, 3), g_act=np.tanh, tanh_C=True, use_i=True):
+            i, f, g, o = (blocks[k] for k in order)
+            i, f, g, o = sig(i), sig(f), g_act(g), sig(o)
+            C = f * C_prev + (i * g if use_i else g)
+            return (o * np.tanh(C) if tanh_C else o * C), C
+
+        mistakes = [
+            ("the blocks are read in the lecture's order i, f, o, g; PyTorch (and this course) stacks them "
+             "i, f, g, o: g is rows 2H:3H and o is rows 3H:4H.", variant((0, 1, 3, 2))),
+            ("the candidate g takes tanh (values in (-1, 1)); the three gates i, f, o take sigmoid.",
+             variant(g_act=sig)),
+            ("h = o * tanh(C): the cell state is squashed before the output gate.", variant(tanh_C=False)),
+            ("C = f * C_prev + i * g: the input gate i decides how much of g is written.", variant(use_i=False)),
+        ]
+        _compare("lstm_step", "C", h_C[1], C_ref, "C = f * C_prev + i * g.", [(m, v[1]) for m, v in mistakes])
+        _compare("lstm_step", "h", h_C[0], h_ref, "h = o * tanh(C).", [(m, v[0]) for m, v in mistakes])
+    _passed("lstm_step", "h and C equal torch.nn.LSTMCell's with the same weights")
+
+
+@_quiet
+def cell_state_gradient(fn):
+    """fn(f) -> g (T + 1, N, H), g[t] = dC_T/dC_t along the cell state = f_{t+1} * ... * f_T; f (T, N, H)."""
+    for seed, (T, N, H) in enumerate([(1, 1, 2), (5, 2, 3)]):
+        f = numpy_rnn.sigmoid(_rng_arrays(seed, (T, N, H), scale=2)[0] + 1)
+        got = _call("cell_state_gradient", fn, ("f",), f)
+        # Reference by autograd: C_t = f_t * C_{t-1} + (a constant), gradient of C_T w.r.t. each C_t.
+        Cs = [torch.zeros(N, H, dtype=torch.float64, requires_grad=True)]
+        for t in range(T):
+            Cs.append(torch.tensor(f[t]) * Cs[-1] + 0.5)
+            Cs[-1].retain_grad()
+        Cs[-1].sum().backward()
+        want = np.stack([C.grad.numpy() if C.grad is not None else np.ones((N, H)) for C in Cs])
+        forward = np.concatenate([np.ones((1, N, H)), np.cumprod(f, axis=0)])
+        _compare("cell_state_gradient", "g", got, want,
+                 "g[T] = 1; going back one step multiplies by that step's forget gate: g[t] = g[t+1] * f[t] "
+                 "(f[t] is f_{t+1}, the gate of step t+1).",
+                 [("that multiplies from the start (f_1 * ... * f_t); the gradient reaches C_t from the end, "
+                   "so g[t] = f_{t+1} * ... * f_T.", forward)])
+    _passed("cell_state_gradient", "matches autograd through C_t = f_t * C_{t-1} + i_t * g_t")
+
+
+# ------------------------------------------------------------------- lesson 06
+@_quiet
+def gru_step(fn):
+    """fn(x, h_prev, W_ih, W_hh, b_ih, b_hh) -> h; PyTorch's layout, blocks r, z, n."""
+    names = ("x", "h_prev", "W_ih", "W_hh", "b_ih", "b_hh")
+    for seed, (N, D, H) in enumerate([(1, 3, 2), (3, 4, 5)]):
+        x, h_prev, W_ih, W_hh, b_ih, b_hh = _rng_arrays(seed, (N, D), (N, H), (3 * H, D), (3 * H, H), (3 * H,), (3 * H,))
+        got = _call("gru_step", fn, names, x, h_prev, W_ih, W_hh, b_ih, b_hh)
+        cell = torch.nn.GRUCell(D, H).double()
+        with torch.no_grad():
+            for p, v in zip(cell.parameters(), (W_ih, W_hh, b_ih, b_hh)):
+                p.copy_(torch.tensor(v))
+            want = cell(torch.tensor(x), torch.tensor(h_prev)).numpy()
+        gi, gh = x @ W_ih.T + b_ih, h_prev @ W_hh.T + b_hh
+        sig = numpy_rnn.sigmoid
+        r, z = sig(gi[:, :H] + gh[:, :H]), sig(gi[:, H:2 * H] + gh[:, H:2 * H])
+        n = np.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
+        n_cho = np.tanh(gi[:, 2 * H:] + (r * h_prev) @ W_hh[2 * H:].T + b_hh[2 * H:])
+        n_outside = np.tanh(gi[:, 2 * H:] + r * (h_prev @ W_hh[2 * H:].T) + b_hh[2 * H:])
+        _compare("gru_step", "h", got, want, "h = (1 - z) * n + z * h_prev, n = tanh(W_in x + b_in + r * (W_hn h_prev + b_hn)).",
+                 [("z and 1 - z are swapped: in PyTorch's form z keeps the old state, h = (1 - z) * n + z * h_prev. "
+                   "(The other form is a GRU too, with z relabelled; the weights would mean different things.)",
+                   z * n + (1 - z) * h_prev),
+                  ("r is applied to h_prev before the weights (Cho et al.'s form); PyTorch applies it after: "
+                   "r * (h_prev @ W_hn.T + b_hn).", (1 - z) * n_cho + z * h_prev),
+                  ("b_hn belongs inside the reset gate's product: r * (h_prev @ W_hn.T + b_hn).",
+                   (1 - z) * n_outside + z * h_prev)])
+    _passed("gru_step", "h equals torch.nn.GRUCell's with the same weights")
+
+
+@_quiet
+def param_counts(fn):
+    """fn(D, H) -> {"rnn": n, "lstm": n, "gru": n}: parameters of one-layer nn.RNN, nn.LSTM, nn.GRU."""
+    for D, H in [(10, 20), (32, 128), (1, 1)]:
+        got = _call("param_counts", fn, ("D", "H"), D, H)
+        if not isinstance(got, dict) or set(got) != {"rnn", "lstm", "gru"}:
+            raise ExerciseError(f"param_counts should return a dict with the keys 'rnn', 'lstm', 'gru'; got {got!r}")
+        for name, module, k in [("rnn", torch.nn.RNN, 1), ("lstm", torch.nn.LSTM, 4), ("gru", torch.nn.GRU, 3)]:
+            want = sum(p.numel() for p in module(D, H).parameters())
+            if got[name] != want:
+                one_bias, no_bias = k * (H * D + H * H + H), k * (H * D + H * H)
+                hint = {one_bias: "PyTorch keeps two bias vectors per block, b_ih and b_hh (they are added "
+                                  "together, but both are parameters).",
+                        no_bias: "the biases are missing: each block has b_ih and b_hh, H numbers each."
+                        }.get(got[name], f"{k} block(s), each with W_ih (H, D), W_hh (H, H), b_ih (H,) and b_hh (H,).")
+                raise ExerciseError(f"param_counts({D}, {H})[{name!r}] is {got[name]!r}; torch.nn.{module.__name__}"
+                                    f"({D}, {H}) has {want}\nhint: {hint}")
+    _passed("param_counts", "equal to the parameters of torch.nn.RNN, LSTM and GRU for three sizes")
+
+
+# ------------------------------------------------------------------- lesson 07
+@_quiet
+def known_word_fraction(fn):
+    """fn(text, words) -> the share of text's whitespace-separated words that are in the set `words`."""
+    cases = [("the king is dead , long live the king", {"the", "king", "is", "live"}, 6 / 9),
+             ("ROMEO:\nWhat  light\tthrough yonder", {"ROMEO:", "light", "yonder"}, 3 / 5),
+             ("thou art", set(), 0.0)]
+    for text, words, want in cases:
+        got = _call("known_word_fraction", fn, ("text", "words"), text, words)
+        if not isinstance(got, (float, int, np.floating, np.integer)) or not math.isclose(got, want, abs_tol=1e-12):
+            hint = "split at whitespace with text.split() (no argument), then count the words that are in `words`."
+            if isinstance(got, (float, int, np.floating, np.integer)):
+                spaces = np.mean([w in words for w in text.split(" ")])
+                if not math.isclose(spaces, want) and math.isclose(got, spaces, abs_tol=1e-12):
+                    hint = "text.split(' ') keeps line breaks, tabs and empty strings inside the words; text.split() does not."
+                elif math.isclose(got, want * len(text.split()), abs_tol=1e-12):
+                    hint = "that is a count; divide by the number of words."
+            raise ExerciseError(f"known_word_fraction({text!r}, {sorted(words)}) is {got!r}; expected {want:.6g}\nhint: {hint}")
+    _passed("known_word_fraction", "matches on 3 texts, with line breaks, tabs and double spaces")
+
+
+@_quiet
+def pearson_r(fn):
+    """fn(x, y) -> Pearson's r between two 1-D arrays of the same length."""
+    rng = np.random.default_rng(0)
+    for x, y in [(rng.standard_normal(50), None), (np.arange(10.0), None), (rng.random(30) + 5, None)]:
+        y = 0.6 * x + rng.standard_normal(len(x)) + 3.0 if y is None else y
+        got = _call("pearson_r", fn, ("x", "y"), x, y)
+        cosine = x @ y / (np.linalg.norm(x) * np.linalg.norm(y))
+        xc, yc = x - x.mean(), y - y.mean()
+        _compare("pearson_r", "r", got, np.corrcoef(x, y)[0, 1],
+                 "r = sum(xc * yc) / sqrt(sum(xc**2) * sum(yc**2)), with xc = x - mean(x), yc = y - mean(y).",
+                 [("that is the cosine of x and y: subtract each one's mean first.", cosine),
+                  ("that is the covariance; divide by both standard deviations to get r in [-1, 1].",
+                   np.mean(xc * yc))])
+    _passed("pearson_r", "equals np.corrcoef on 3 pairs, including data far from 0")
