@@ -143,13 +143,18 @@ def _compare(name, what, got, want, hint, mistakes=()):
         f"{int(bad.sum())} of {bad.size} elements are wrong.\nhint: {hint}")
 
 
-def _quiet(check):
-    """Run a check with NumPy's floating-point warnings off: computing the usual mistakes
-    (exp(1000) without the max subtracted, say) overflows on purpose, and a warning in the
-    notebook would only distract from the verdict."""
+def _isolated(check):
+    """Run a check without side effects on the notebook around it.
+
+    PyTorch's random state is saved and restored: building a reference module draws
+    random weights, and a lesson's later numbers must not depend on whether the learner
+    ran a check. NumPy's floating-point warnings are off: computing the usual mistakes
+    (exp(1000) without the max subtracted, say) overflows on purpose, and a warning would
+    only distract from the verdict.
+    """
     @functools.wraps(check)
     def run(*args, **kwargs):
-        with np.errstate(all="ignore"):
+        with torch.random.fork_rng(devices=[]), np.errstate(all="ignore"):
             return check(*args, **kwargs)
     return run
 
@@ -164,7 +169,7 @@ def _rng_arrays(seed, *shapes, scale=1.0):
 
 
 # ------------------------------------------------------------------- lesson 01
-@_quiet
+@_isolated
 def rnn_step(fn):
     """fn(x_t, h_prev, W_xh, W_hh, b) -> h_t (N, H), h_t = tanh(x_t W_xh^T + h_prev W_hh^T + b)."""
     names = ("x_t", "h_prev", "W_xh", "W_hh", "b")
@@ -204,7 +209,7 @@ def _normalise_type(answer):
     return " ".join(str(answer).lower().replace("(", " ").replace(")", " ").replace(",", " ").replace("_", "-").split())
 
 
-@_quiet
+@_isolated
 def rnn_types(answers):
     """answers: {task: type} for every task in RNN_TYPE_QUIZ; types as in RNN_TYPES."""
     if not isinstance(answers, dict):
@@ -230,7 +235,7 @@ def rnn_types(answers):
 
 
 # ------------------------------------------------------------------- lesson 02
-@_quiet
+@_isolated
 def softmax(fn):
     """fn(z) -> p: softmax over the last axis of z (N, V)."""
     cases = [_rng_arrays(0, (3, 4))[0], _rng_arrays(1, (1, 6), scale=3)[0],
@@ -249,7 +254,7 @@ def softmax(fn):
     _passed("softmax", "rows sum to 1, match the reference, and logits of 1000 do not overflow")
 
 
-@_quiet
+@_isolated
 def softmax_cross_entropy(fn):
     """fn(z, targets) -> (loss, dz): mean over N of -ln p[target], and dloss/dz (N, V)."""
     names = ("z", "targets")
@@ -274,7 +279,7 @@ def softmax_cross_entropy(fn):
     _passed("softmax_cross_entropy", "loss and dz equal torch.nn.functional.cross_entropy and its autograd gradient")
 
 
-@_quiet
+@_isolated
 def sample_next(fn, draws=4000):
     """fn(z, temperature, rng) -> one index drawn from softmax(z / temperature), using rng."""
     names = ("z", "temperature", "rng")
@@ -314,7 +319,7 @@ def sample_next(fn, draws=4000):
 
 
 # ------------------------------------------------------------------- lesson 03
-@_quiet
+@_isolated
 def rnn_step_backward(fn):
     """fn(dh, cache) -> (dx, dh_prev, dW_xh, dW_hh, db), cache = (x, h_prev, W_xh, W_hh, h)."""
     whats = ("dx", "dh_prev", "dW_xh", "dW_hh", "db")
@@ -343,7 +348,7 @@ def rnn_step_backward(fn):
     _passed("rnn_step_backward", "all five gradients match the reference (itself checked against finite differences)")
 
 
-@_quiet
+@_isolated
 def rnn_backward(fn):
     """fn(dh, caches) -> (dx, dh0, dW_xh, dW_hh, db); dh (N, T, H), caches from rnn_forward."""
     whats = ("dx", "dh0", "dW_xh", "dW_hh", "db")
@@ -376,7 +381,7 @@ def _dh_next(dh, caches, t):
 
 
 # ------------------------------------------------------------------- lesson 04
-@_quiet
+@_isolated
 def clip_by_norm(fn):
     """fn(grads, max_norm) -> the norm before clipping; rescales the dict's arrays in place."""
     for seed, max_norm in enumerate((1.0, 100.0, 5.0)):
@@ -409,7 +414,7 @@ def clip_by_norm(fn):
             "max_norm = 0 raises ValueError")
 
 
-@_quiet
+@_isolated
 def jacobian_product(fn):
     """fn(W_hh, h) -> dh_T/dh_0 (H, H) = J_T ... J_1 with J_k = diag(1 - h_k**2) W_hh; h (T, H)."""
     for seed, (T, H) in enumerate([(1, 3), (4, 3), (6, 5)]):
@@ -435,7 +440,7 @@ def _chain(jacobians):
 
 
 # ------------------------------------------------------------------- lesson 05
-@_quiet
+@_isolated
 def lstm_step(fn):
     """fn(x, h_prev, C_prev, W_xh, W_hh, b) -> (h, C); blocks of W_xh, W_hh, b in PyTorch's order i, f, g, o."""
     names = ("x", "h_prev", "C_prev", "W_xh", "W_hh", "b")
@@ -472,7 +477,7 @@ def lstm_step(fn):
     _passed("lstm_step", "h and C equal torch.nn.LSTMCell's with the same weights")
 
 
-@_quiet
+@_isolated
 def cell_state_gradient(fn):
     """fn(f) -> g (T + 1, N, H), g[t] = dC_T/dC_t along the cell state = f_{t+1} * ... * f_T; f (T, N, H)."""
     for seed, (T, N, H) in enumerate([(1, 1, 2), (5, 2, 3)]):
@@ -495,7 +500,7 @@ def cell_state_gradient(fn):
 
 
 # ------------------------------------------------------------------- lesson 06
-@_quiet
+@_isolated
 def gru_step(fn):
     """fn(x, h_prev, W_ih, W_hh, b_ih, b_hh) -> h; PyTorch's layout, blocks r, z, n."""
     names = ("x", "h_prev", "W_ih", "W_hh", "b_ih", "b_hh")
@@ -524,7 +529,7 @@ def gru_step(fn):
     _passed("gru_step", "h equals torch.nn.GRUCell's with the same weights")
 
 
-@_quiet
+@_isolated
 def param_counts(fn):
     """fn(D, H) -> {"rnn": n, "lstm": n, "gru": n}: parameters of one-layer nn.RNN, nn.LSTM, nn.GRU."""
     for D, H in [(10, 20), (32, 128), (1, 1)]:
@@ -545,7 +550,7 @@ def param_counts(fn):
 
 
 # ------------------------------------------------------------------- lesson 07
-@_quiet
+@_isolated
 def known_word_fraction(fn):
     """fn(text, words) -> the share of text's whitespace-separated words that are in the set `words`."""
     cases = [("the king is dead , long live the king", {"the", "king", "is", "live"}, 6 / 9),
@@ -565,7 +570,7 @@ def known_word_fraction(fn):
     _passed("known_word_fraction", "matches on 3 texts, with line breaks, tabs and double spaces")
 
 
-@_quiet
+@_isolated
 def pearson_r(fn):
     """fn(x, y) -> Pearson's r between two 1-D arrays of the same length."""
     rng = np.random.default_rng(0)

@@ -202,3 +202,15 @@ def test_the_learners_inputs_cannot_spoil_the_reference():
         return out
 
     checks.rnn_step(overwrites)  # passes: it was given copies
+
+
+def test_a_check_leaves_the_random_state_alone():
+    """A lesson's later numbers must not depend on whether the learner ran a check."""
+    import torch
+
+    torch.manual_seed(0)
+    expected = torch.rand(3)
+    torch.manual_seed(0)
+    checks.param_counts(counts)       # builds nn.RNN, nn.LSTM, nn.GRU: random weights
+    checks.lstm_step(lstm_step)
+    assert torch.equal(torch.rand(3), expected)

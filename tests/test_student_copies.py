@@ -1,0 +1,112 @@
+"""Exercises and student copies: every notebook has 2 to 4 exercises; a student copy keeps
+everything but the solutions and outputs; no solution leaks; run as it is, a student copy
+stops only at exercises, each time saying "not implemented yet".
+
+The instructor's notebooks run their solutions through the checks under nbval (strict), so
+a solution that fails its own check fails CI there.
+"""
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import student_copies  # noqa: E402  (tools/ is a folder of scripts, not a package)
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+IDS = [p.stem for p in NOTEBOOKS]
+
+
+def is_exercise(cell):
+    return cell.cell_type == "code" and student_copies.TAG in cell.metadata.get("tags", [])
+
+
+@pytest.fixture(scope="module")
+def copies(tmp_path_factory):
+    out = tmp_path_factory.mktemp("student")
+    student_copies.write_student_copies(ROOT / "notebooks", out)
+    return out
+
+
+def solution_lines(source):
+    lines = source.split("\n")
+    return [lines[i] for begin, end in student_copies.solution_blocks(source) for i in range(begin + 1, end)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_notebook_has_2_to_4_checked_exercises(path):
+    cells = nbformat.read(path, 4).cells
+    exercises = [c for c in cells if is_exercise(c)]
+    assert 2 <= len(exercises) <= 4, f"{path.name} has {len(exercises)} exercises"
+    for cell in exercises:
+        assert solution_lines(cell.source), f"{path.name}: an exercise without a marked solution"
+        assert "checks." in cell.source, f"{path.name}: an exercise that nothing checks:\n{cell.source}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_no_solution_leaks_into_the_student_copy(path, copies):
+    teacher = nbformat.read(path, 4)
+    student = nbformat.read(copies / path.name, 4)
+    # A line is secret if it is in a solution and nowhere else in the instructor's notebook.
+    outside = set()
+    for cell in teacher.cells:
+        lines = cell.source.split("\n")
+        inside = {i for b, e in student_copies.solution_blocks(cell.source) for i in range(b, e + 1)}
+        outside |= {line.strip() for i, line in enumerate(lines) if i not in inside}
+    secrets = {line.strip() for c in teacher.cells for line in solution_lines(c.source)} - outside - {""}
+    assert secrets, "no solution lines found"
+    for i, cell in enumerate(student.cells):
+        found = [s for s in secrets if s in cell.source]
+        assert not found, f"{path.name} cell {i} shows solution lines {found}"
+        assert student_copies.BEGIN not in cell.source and student_copies.END not in cell.source
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{path.name} cell {i} kept its outputs"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_the_student_copy_keeps_everything_else(path, copies):
+    teacher = nbformat.read(path, 4).cells
+    student = nbformat.read(copies / path.name, 4).cells
+    assert len(student) == len(teacher)
+    for i, (t, s) in enumerate(zip(teacher, student)):
+        assert (s.cell_type, s.metadata) == (t.cell_type, t.metadata), f"{path.name} cell {i}"
+        if not is_exercise(t):
+            assert s.source == t.source, f"{path.name} cell {i} changed"
+            continue
+        # Around each solution, the exercise reads the same: the signature, docstring, check.
+        inside = {i for b, e in student_copies.solution_blocks(t.source) for i in range(b, e + 1)}
+        kept = [line for i, line in enumerate(t.source.split("\n")) if i not in inside]
+        stubs = [line for line in s.source.split("\n") if line.strip() in student_copies.STUB]
+        assert [line for line in s.source.split("\n") if line not in stubs] == kept, f"{path.name} cell {i}"
+        assert len(stubs) == len(student_copies.STUB) * len(student_copies.solution_blocks(t.source))
+
+
+def test_unbalanced_or_stray_markers_are_refused():
+    for source in ["### BEGIN SOLUTION\nx = 1", "x = 1\n### END SOLUTION", "a = 1  ### BEGIN SOLUTION",
+                   "### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION"]:
+        with pytest.raises(student_copies.SolutionMarkerError):
+            student_copies.strip_solutions(source)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
+    with pytest.raises(student_copies.SolutionMarkerError, match="tagged 'exercise'"):
+        student_copies.student_copy(nb)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_run_as_it_is_a_student_copy_stops_only_at_exercises(path, copies):
+    """Run every cell, going on after errors: the errors are exactly the exercises, each
+    saying "not implemented yet". (JupyterLab's Run All stops at the first of them.)"""
+    nb = nbformat.read(copies / path.name, 4)
+    NotebookClient(nb, timeout=600, allow_errors=True, kernel_name="python3",
+                   resources={"metadata": {"path": str(copies)}}).execute()
+    errors = {i: o for i, c in enumerate(nb.cells) if c.cell_type == "code"
+              for o in c.outputs if o.output_type == "error"}
+    exercises = {i for i, c in enumerate(nb.cells) if is_exercise(c)}
+    stray = {i: f"{o.ename}: {o.evalue}" for i, o in errors.items() if i not in exercises}
+    assert not stray, f"{path.name}: errors outside the exercises: {stray}"
+    assert set(errors) == exercises, f"{path.name}: exercises that did not stop: {sorted(exercises - set(errors))}"
+    for i, o in errors.items():
+        assert o.ename in ("NotImplementedYet", "NotImplementedError") and "not implemented yet" in o.evalue, \
+            f"{path.name} cell {i}: {o.ename}: {o.evalue}"
