@@ -57,17 +57,20 @@ def _describe(names, args):
     return ", ".join(parts)
 
 
-def _not_implemented(name):
-    return NotImplementedYet(f"{name} is not implemented yet: write its body where it says "
-                             "`raise NotImplementedError`, then run the cell again.")
+def _not_implemented(name, fn):
+    return NotImplementedYet(f"{getattr(fn, '__name__', name)} is not implemented yet: write its body where it "
+                             "says `raise NotImplementedError`, then run the cell again.")
 
 
 def _require_callable(name, fn):
     if not callable(fn):
-        raise ExerciseError(f"pass the function itself, as in checks.{name}({name}); got a {type(fn).__name__}")
+        raise ExerciseError(f"pass the function itself, as in checks.{name}(my_{name}); got a {type(fn).__name__}")
 
 
-def _call(name, fn, names, *args):
+SHAPE_HINT = "check every shape against the docstring; with examples as rows, h_prev @ W_hh.T has shape (N, H)."
+
+
+def _call(name, fn, names, *args, hint=SHAPE_HINT):
     """Call the learner's function on copies of args; explain anything it raises."""
     _require_callable(name, fn)
     # Copies, so that a function that changes its inputs cannot spoil the reference; but a
@@ -76,14 +79,12 @@ def _call(name, fn, names, *args):
     try:
         return fn(*args)
     except NotImplementedError:
-        raise _not_implemented(name) from None
+        raise _not_implemented(name, fn) from None
     except ExerciseError:
         raise
     except Exception as err:  # the learner's bug, reported as a verdict rather than a crash
         raise ExerciseError(
-            f"{name}({_describe(names, args)}) raised {type(err).__name__}: {err}\n"
-            "hint: check every shape against the docstring; with batches as rows, h_prev @ W_hh.T "
-            "has shape (N, H).") from None
+            f"{name}({_describe(names, args)}) raised {type(err).__name__}: {err}\nhint: {hint}") from None
 
 
 def _expect_value_error(name, fn, args, what, why):
@@ -94,22 +95,41 @@ def _expect_value_error(name, fn, args, what, why):
     except ValueError:
         return
     except NotImplementedError:
-        raise _not_implemented(name) from None
+        raise _not_implemented(name, fn) from None
+    except _Drew:
+        raise ExerciseError(f"{name} with {what} went on to draw a sample; check the argument first and raise "
+                            f"a ValueError that says why: {why}") from None
     except Exception as err:
         raise ExerciseError(f"{name} with {what} raised {type(err).__name__} ({err}); raise a ValueError "
                             f"that says why: {why}") from None
     raise ExerciseError(f"{name} with {what} should raise a ValueError that says why ({why}), not return a value.")
 
 
-def _array(name, what, value):
+class _Drew(Exception):
+    """Raised by _NoDraws: the function used the random generator."""
+
+
+class _NoDraws:
+    """Stands in for the random generator where a function must refuse its input first."""
+
+    def __getattr__(self, attribute):
+        raise _Drew(attribute)
+
+
+def _array(name, what, value, kind="a NumPy array"):
     if value is None:
         raise ExerciseError(f"{name} returned None for {what}: is a `return` missing?")
     if isinstance(value, torch.Tensor):
         value = value.detach()
+    dtype = getattr(value, "dtype", None)
+    if dtype in (np.float16, np.float32, torch.float16, torch.bfloat16, torch.float32):
+        raise ExerciseError(f"{name}: {what} was computed in {str(dtype).replace('torch.', '')}; the check's "
+                            "inputs are float64, so keep them so (no .astype(np.float32), no .float()): in "
+                            "float32, rounding alone is about 1e-7.")
     try:
         return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ExerciseError(f"{name}: {what} should be a NumPy array; got {type(value).__name__}") from None
+        raise ExerciseError(f"{name}: {what} should be {kind}; got {type(value).__name__}") from None
 
 
 def _unpack(name, result, whats):
@@ -124,7 +144,8 @@ def _compare(name, what, got, want, hint, mistakes=()):
 
     mistakes: (hint, array) pairs, what the usual wrong answers would return.
     """
-    got, want = _array(name, what, got), np.asarray(want, dtype=np.float64)
+    want = np.asarray(want, dtype=np.float64)
+    got = _array(name, what, got, "a number" if want.ndim == 0 else "a NumPy array")
     if got.shape != want.shape:
         raise ExerciseError(f"{name}: {what} has shape {got.shape}; expected {want.shape}\nhint: {hint}")
     err = np.abs(got - want)
@@ -138,8 +159,9 @@ def _compare(name, what, got, want, hint, mistakes=()):
             break
     idx = np.unravel_index(np.argmax(np.where(np.isnan(err), np.inf, err)), err.shape)
     where = f"{what}[{', '.join(map(str, idx))}]" if idx else what
+    digits = ".6g" if err[idx] > 1e-4 else ".12g"  # enough digits to see the difference
     raise ExerciseError(
-        f"{name}: {where} is {got[idx]:.6g}; expected {want[idx]:.6g} (off by {err[idx]:.2g}). "
+        f"{name}: {where} is {got[idx]:{digits}}; expected {want[idx]:{digits}} (off by {err[idx]:.2g}). "
         f"{int(bad.sum())} of {bad.size} elements are wrong.\nhint: {hint}")
 
 
@@ -206,7 +228,8 @@ RNN_TYPE_QUIZ = {
 
 
 def _normalise_type(answer):
-    return " ".join(str(answer).lower().replace("(", " ").replace(")", " ").replace(",", " ").replace("_", "-").split())
+    words = str(answer).lower().replace("(", " ").replace(")", " ").replace(",", " ").replace("_", "-").split()
+    return " ".join(words).replace(" to ", "-to-")
 
 
 @_isolated
@@ -215,14 +238,14 @@ def rnn_types(answers):
     if not isinstance(answers, dict):
         raise ExerciseError(f"answers should be a dict {{task: type}}; got a {type(answers).__name__}")
     problems = []
-    missing = [task for task in RNN_TYPE_QUIZ if task not in answers]
+    missing = [task for task in RNN_TYPE_QUIZ if answers.get(task) in (None, "", ...)]
     if missing:
         problems.append("no answer yet for: " + "; ".join(repr(t) for t in missing))
     unknown = [task for task in answers if task not in RNN_TYPE_QUIZ]
     if unknown:
         problems.append("not a task of this quiz (check the spelling): " + "; ".join(repr(t) for t in unknown))
     for task, (right, question) in RNN_TYPE_QUIZ.items():
-        if task not in answers:
+        if task in missing:
             continue
         given = _normalise_type(answers[task])
         if given not in RNN_TYPES:
@@ -241,7 +264,8 @@ def softmax(fn):
     cases = [_rng_arrays(0, (3, 4))[0], _rng_arrays(1, (1, 6), scale=3)[0],
              np.array([[1000.0, 1001.0, 1002.0], [-1000.0, -1000.0, -999.0]])]
     for z in cases:
-        got = _array("softmax", "p", _call("softmax", fn, ("z",), z))
+        got = _array("softmax", "p", _call("softmax", fn, ("z",), z, hint=(
+            "sum over the last axis with keepdims=True, so that the (N, 1) sums broadcast against (N, V).")))
         if z.max() >= 1000 and got.shape == z.shape and not np.all(np.isfinite(got)):
             raise ExerciseError(
                 "softmax: for z = [1000, 1001, 1002] the result holds nan or inf: exp(1000) overflows.\n"
@@ -261,8 +285,11 @@ def softmax_cross_entropy(fn):
     for seed, (N, V) in enumerate([(1, 4), (5, 7)]):
         z = _rng_arrays(seed, (N, V), scale=2)[0]
         targets = np.random.default_rng(seed + 10).integers(0, V, size=N)
-        loss, dz = _unpack("softmax_cross_entropy", _call("softmax_cross_entropy", fn, names, z, targets),
+        loss, dz = _unpack("softmax_cross_entropy", _call("softmax_cross_entropy", fn, names, z, targets,
+                                                          hint="targets holds integer indices, one per row of z."),
                            ("loss", "dz"))
+        if np.shape(loss) == (N, V) and np.ndim(dz) == 0 and (N, V) != ():
+            raise ExerciseError("softmax_cross_entropy: the two values are swapped: return (loss, dz), in this order.")
         zt = torch.tensor(z, requires_grad=True)
         ref = torch.nn.functional.cross_entropy(zt, torch.tensor(targets))  # PyTorch: mean over N
         ref.backward()
@@ -285,13 +312,14 @@ def sample_next(fn, draws=4000):
     names = ("z", "temperature", "rng")
     z = np.array([2.0, 1.0, 0.1, -1.0])
     for bad in (0, -1.0):
-        _expect_value_error("sample_next", fn, (z.copy(), bad, np.random.default_rng(0)), f"temperature={bad!r}",
+        _expect_value_error("sample_next", fn, (z.copy(), bad, _NoDraws()), f"temperature={bad!r}",
                             "the temperature must be > 0; z / 0 is not a distribution")
     for temperature in (0.5, 1.0, 2.0):
         rng = np.random.default_rng(0)
         counts = np.zeros(len(z))
         for _ in range(draws):
-            ix = _call("sample_next", fn, names, z, temperature, rng)
+            ix = _call("sample_next", fn, names, z, temperature, rng,
+                       hint="z is one row of scores (V,); p = softmax(z / temperature); draw with rng.choice(len(p), p=p).")
             if not isinstance(ix, (int, np.integer)) or not 0 <= ix < len(z):
                 raise ExerciseError(f"sample_next should return one integer index in 0 .. {len(z) - 1}; got {ix!r}")
             counts[ix] += 1
@@ -340,7 +368,9 @@ def rnn_step_backward(fn):
             "db": "db = da.sum(axis=0): b was added to every row of the batch.",
         }
         extra = {"dW_hh": [("that uses h instead of h_prev: W_hh multiplied h_prev in the forward pass.", da.T @ h),
-                           ("that is the transpose: dW_hh = da.T @ h_prev.", h_prev.T @ da)]}
+                           ("that is the transpose: dW_hh = da.T @ h_prev.", h_prev.T @ da)],
+                 "dh_prev": [("W_hh is square, so da @ W_hh.T has the right shape but the wrong values: the forward "
+                              "pass computed h_prev @ W_hh.T, so going back is da @ W_hh.", da @ W_hh.T)]}
         for k, what in enumerate(whats):
             _compare("rnn_step_backward", what, got[k], want[k], hints[what],
                      [("the tanh's derivative is missing: multiply dh by 1 - h**2 first.", no_tanh[k]),
@@ -368,7 +398,9 @@ def rnn_backward(fn):
                      [("nothing flows back through time: pass dh[:, t] + dh_next (dh_next = the dh_prev of step t+1) "
                        "to the step, not dh[:, t] alone.", no_flow[k]),
                       ("only the last step computed (t = 0) is kept: the same weights are used at every step, so "
-                       "add (+=) their gradients over t.", last_only[k])])
+                       "add (+=) their gradients over t.", last_only[k]),
+                      ("dh0 is the dh_prev that step t = 0 returns (dh_next after the loop), not zeros.",
+                       np.zeros_like(want[k]) if what == "dh0" else np.full_like(want[k], np.nan))])
     _passed("rnn_backward", "dx, dh0 and the summed weight gradients match the reference BPTT")
 
 
@@ -387,11 +419,12 @@ def clip_by_norm(fn):
     for seed, max_norm in enumerate((1.0, 100.0, 5.0)):
         grads = dict(zip(("W_xh", "W_hh", "b"), _rng_arrays(seed, (4, 3), (4, 4), (4,), scale=2)))
         mine = {k: v.copy() for k, v in grads.items()}
+        arrays = dict(mine)  # the very objects passed in: clipping must change them, not replace them
         _require_callable("clip_by_norm", fn)
         try:
             norm = fn(mine, max_norm)  # not through _call: the arrays are meant to change in place
         except NotImplementedError:
-            raise _not_implemented("clip_by_norm") from None
+            raise _not_implemented("clip_by_norm", fn) from None
         except Exception as err:
             raise ExerciseError(f"clip_by_norm raised {type(err).__name__}: {err}\nhint: grads is a dict "
                                 "{name: array}; loop over grads.values().") from None
@@ -400,6 +433,9 @@ def clip_by_norm(fn):
         _compare("clip_by_norm", "the returned norm", norm, want_norm, "return the joint norm before clipping: sqrt of the sum of g**2 over every array.")
         per_array = {k: v * min(1.0, max_norm / np.linalg.norm(v)) for k, v in grads.items()}
         for k in grads:
+            if mine.get(k) is not arrays[k]:
+                raise ExerciseError(f"clip_by_norm: grads[{k!r}] = ... put a new array in the dict; scale the one "
+                                    "that is there, in place (g *= ...), so that whoever holds it sees the change.")
             _compare("clip_by_norm", f"grads[{k!r}]", mine[k], want[k],
                      f"joint norm {want_norm:.3f}, max_norm {max_norm}: " +
                      ("scale every array by max_norm / norm, in place (g *= ...)." if want_norm > max_norm else
@@ -472,30 +508,33 @@ def lstm_step(fn):
             ("h = o * tanh(C): the cell state is squashed before the output gate.", variant(tanh_C=False)),
             ("C = f * C_prev + i * g: the input gate i decides how much of g is written.", variant(use_i=False)),
         ]
-        _compare("lstm_step", "C", h_C[1], C_ref, "C = f * C_prev + i * g.", [(m, v[1]) for m, v in mistakes])
+        swapped = [("h and C are swapped: return (h, C), in this order.", h_ref)]
+        _compare("lstm_step", "C", h_C[1], C_ref, "C = f * C_prev + i * g.", swapped + [(m, v[1]) for m, v in mistakes])
         _compare("lstm_step", "h", h_C[0], h_ref, "h = o * tanh(C).", [(m, v[0]) for m, v in mistakes])
     _passed("lstm_step", "h and C equal torch.nn.LSTMCell's with the same weights")
 
 
 @_isolated
 def cell_state_gradient(fn):
-    """fn(f) -> g (T + 1, N, H), g[t] = dC_T/dC_t along the cell state = f_{t+1} * ... * f_T; f (T, N, H)."""
-    for seed, (T, N, H) in enumerate([(1, 1, 2), (5, 2, 3)]):
+    """fn(f) -> dC (T + 1, N, H), dC[t] = dC_T/dC_t along the cell state = f_{t+1} * ... * f_T; f (T, N, H)."""
+    for seed, (T, N, H) in enumerate([(2, 1, 2), (5, 2, 3)]):  # T >= 2, so that a wrong order shows
         f = numpy_rnn.sigmoid(_rng_arrays(seed, (T, N, H), scale=2)[0] + 1)
-        got = _call("cell_state_gradient", fn, ("f",), f)
+        got = _call("cell_state_gradient", fn, ("f",), f, hint="f has shape (T, N, H); f[t] is the gate of step t+1.")
         # Reference by autograd: C_t = f_t * C_{t-1} + (a constant), gradient of C_T w.r.t. each C_t.
         Cs = [torch.zeros(N, H, dtype=torch.float64, requires_grad=True)]
         for t in range(T):
             Cs.append(torch.tensor(f[t]) * Cs[-1] + 0.5)
             Cs[-1].retain_grad()
         Cs[-1].sum().backward()
-        want = np.stack([C.grad.numpy() if C.grad is not None else np.ones((N, H)) for C in Cs])
+        want = np.stack([C.grad.numpy() for C in Cs])
         forward = np.concatenate([np.ones((1, N, H)), np.cumprod(f, axis=0)])
-        _compare("cell_state_gradient", "g", got, want,
-                 "g[T] = 1; going back one step multiplies by that step's forget gate: g[t] = g[t+1] * f[t] "
+        _compare("cell_state_gradient", "dC", got, want,
+                 "dC[T] = 1; going back one step multiplies by that step's forget gate: dC[t] = dC[t+1] * f[t] "
                  "(f[t] is f_{t+1}, the gate of step t+1).",
                  [("that multiplies from the start (f_1 * ... * f_t); the gradient reaches C_t from the end, "
-                   "so g[t] = f_{t+1} * ... * f_T.", forward)])
+                   "so dC[t] = f_{t+1} * ... * f_T.", forward),
+                  ("the entries are in reverse time order: index by t, so that dC[T], the last entry, is 1 and "
+                   "dC[0] is the product of every gate.", want[::-1])])
     _passed("cell_state_gradient", "matches autograd through C_t = f_t * C_{t-1} + i_t * g_t")
 
 
@@ -518,6 +557,7 @@ def gru_step(fn):
         n = np.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
         n_cho = np.tanh(gi[:, 2 * H:] + (r * h_prev) @ W_hh[2 * H:].T + b_hh[2 * H:])
         n_outside = np.tanh(gi[:, 2 * H:] + r * (h_prev @ W_hh[2 * H:].T) + b_hh[2 * H:])
+        n_rz = np.tanh(gi[:, 2 * H:] + z * gh[:, 2 * H:])  # r and z read from each other's rows
         _compare("gru_step", "h", got, want, "h = (1 - z) * n + z * h_prev, n = tanh(W_in x + b_in + r * (W_hn h_prev + b_hn)).",
                  [("z and 1 - z are swapped: in PyTorch's form z keeps the old state, h = (1 - z) * n + z * h_prev. "
                    "(The other form is a GRU too, with z relabelled; the weights would mean different things.)",
@@ -525,7 +565,9 @@ def gru_step(fn):
                   ("r is applied to h_prev before the weights (Cho et al.'s form); PyTorch applies it after: "
                    "r * (h_prev @ W_hn.T + b_hn).", (1 - z) * n_cho + z * h_prev),
                   ("b_hn belongs inside the reset gate's product: r * (h_prev @ W_hn.T + b_hn).",
-                   (1 - z) * n_outside + z * h_prev)])
+                   (1 - z) * n_outside + z * h_prev),
+                  ("r and z are read from each other's rows: the blocks are r (rows 0:H), z (H:2H), n (2H:3H).",
+                   (1 - r) * n_rz + r * h_prev)])
     _passed("gru_step", "h equals torch.nn.GRUCell's with the same weights")
 
 
@@ -533,9 +575,13 @@ def gru_step(fn):
 def param_counts(fn):
     """fn(D, H) -> {"rnn": n, "lstm": n, "gru": n}: parameters of one-layer nn.RNN, nn.LSTM, nn.GRU."""
     for D, H in [(10, 20), (32, 128), (1, 1)]:
-        got = _call("param_counts", fn, ("D", "H"), D, H)
+        got = _call("param_counts", fn, ("D", "H"), D, H, hint="D and H are ints; return a dict of three ints.")
         if not isinstance(got, dict) or set(got) != {"rnn", "lstm", "gru"}:
             raise ExerciseError(f"param_counts should return a dict with the keys 'rnn', 'lstm', 'gru'; got {got!r}")
+        for name, count in got.items():
+            whole = isinstance(count, (int, np.integer)) or (isinstance(count, float) and count.is_integer())
+            if not whole or isinstance(count, bool):
+                raise ExerciseError(f"param_counts({D}, {H})[{name!r}] should be a whole number; got {count!r}")
         for name, module, k in [("rnn", torch.nn.RNN, 1), ("lstm", torch.nn.LSTM, 4), ("gru", torch.nn.GRU, 3)]:
             want = sum(p.numel() for p in module(D, H).parameters())
             if got[name] != want:
@@ -557,31 +603,37 @@ def known_word_fraction(fn):
              ("ROMEO:\nWhat  light\tthrough yonder", {"ROMEO:", "light", "yonder"}, 3 / 5),
              ("thou art", set(), 0.0)]
     for text, words, want in cases:
-        got = _call("known_word_fraction", fn, ("text", "words"), text, words)
-        if not isinstance(got, (float, int, np.floating, np.integer)) or not math.isclose(got, want, abs_tol=1e-12):
+        got = _call("known_word_fraction", fn, ("text", "words"), text, words,
+                    hint="text is a str and words a set of str: `word in words` tests one word.")
+        try:
+            got = float(got)  # a NumPy or PyTorch scalar, or a Fraction, is a number too
+        except Exception:
+            raise ExerciseError(f"known_word_fraction should return one number; got {type(got).__name__}") from None
+        if not math.isclose(got, want, abs_tol=1e-12):
             hint = "split at whitespace with text.split() (no argument), then count the words that are in `words`."
-            if isinstance(got, (float, int, np.floating, np.integer)):
-                spaces = np.mean([w in words for w in text.split(" ")])
-                if not math.isclose(spaces, want) and math.isclose(got, spaces, abs_tol=1e-12):
-                    hint = "text.split(' ') keeps line breaks, tabs and empty strings inside the words; text.split() does not."
-                elif math.isclose(got, want * len(text.split()), abs_tol=1e-12):
-                    hint = "that is a count; divide by the number of words."
+            spaces = np.mean([w in words for w in text.split(" ")])
+            if not math.isclose(spaces, want) and math.isclose(got, spaces, abs_tol=1e-12):
+                hint = "text.split(' ') keeps line breaks, tabs and empty strings inside the words; text.split() does not."
+            elif math.isclose(got, want * len(text.split()), abs_tol=1e-12):
+                hint = "that is a count; divide by the number of words."
+            elif math.isclose(got, 100 * want, abs_tol=1e-9):
+                hint = "that is a percentage; return the share, in [0, 1]."
             raise ExerciseError(f"known_word_fraction({text!r}, {sorted(words)}) is {got!r}; expected {want:.6g}\nhint: {hint}")
     _passed("known_word_fraction", "matches on 3 texts, with line breaks, tabs and double spaces")
 
 
 @_isolated
 def pearson_r(fn):
-    """fn(x, y) -> Pearson's r between two 1-D arrays of the same length."""
+    """fn(a, label) -> Pearson's r between a unit's activations a (T,) and a label (T,)."""
     rng = np.random.default_rng(0)
-    for x, y in [(rng.standard_normal(50), None), (np.arange(10.0), None), (rng.random(30) + 5, None)]:
-        y = 0.6 * x + rng.standard_normal(len(x)) + 3.0 if y is None else y
-        got = _call("pearson_r", fn, ("x", "y"), x, y)
-        cosine = x @ y / (np.linalg.norm(x) * np.linalg.norm(y))
-        xc, yc = x - x.mean(), y - y.mean()
-        _compare("pearson_r", "r", got, np.corrcoef(x, y)[0, 1],
-                 "r = sum(xc * yc) / sqrt(sum(xc**2) * sum(yc**2)), with xc = x - mean(x), yc = y - mean(y).",
-                 [("that is the cosine of x and y: subtract each one's mean first.", cosine),
+    for a in [rng.standard_normal(50), np.arange(10.0), rng.random(30) + 5]:
+        label = 0.6 * a + rng.standard_normal(len(a)) + 3.0
+        got = _call("pearson_r", fn, ("a", "label"), a, label, hint="a and label are 1-D arrays of the same length T.")
+        cosine = a @ label / (np.linalg.norm(a) * np.linalg.norm(label))
+        ac, lc = a - a.mean(), label - label.mean()
+        _compare("pearson_r", "r", got, np.corrcoef(a, label)[0, 1],
+                 "r = sum(ac * lc) / sqrt(sum(ac**2) * sum(lc**2)), with ac = a - mean(a), lc = label - mean(label).",
+                 [("that is the cosine of a and label: subtract each one's mean first.", cosine),
                   ("that is the covariance; divide by both standard deviations to get r in [-1, 1].",
-                   np.mean(xc * yc))])
+                   np.mean(ac * lc))])
     _passed("pearson_r", "equals np.corrcoef on 3 pairs, including data far from 0")
