@@ -61,8 +61,13 @@ def save_checkpoint(path, model, vocab, config, history=None):
     if not os.path.isdir(directory):
         raise CheckpointError(f"cannot write checkpoint {path}: folder {directory} does not exist")
     tmp = f"{path}.tmp"
-    torch.save(payload, tmp)
-    os.replace(tmp, path)
+    try:
+        torch.save(payload, tmp)
+        os.replace(tmp, path)
+    except OSError as e:  # a folder in the way, no permission, a full disk
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise CheckpointError(f"cannot write checkpoint {path}: {e.strerror or e}") from None
 
 
 def load_checkpoint(path):

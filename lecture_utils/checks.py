@@ -280,7 +280,7 @@ def softmax(fn):
 
 @_isolated
 def softmax_cross_entropy(fn):
-    """fn(z, targets) -> (loss, dz): mean over N of -ln p[target], and dloss/dz (N, V)."""
+    """fn(z (N, V), targets (N,) ints) -> (loss, dz): mean over N of -ln p[target], and dloss/dz (N, V)."""
     names = ("z", "targets")
     for seed, (N, V) in enumerate([(1, 4), (5, 7)]):
         z = _rng_arrays(seed, (N, V), scale=2)[0]
@@ -288,7 +288,7 @@ def softmax_cross_entropy(fn):
         loss, dz = _unpack("softmax_cross_entropy", _call("softmax_cross_entropy", fn, names, z, targets,
                                                           hint="targets holds integer indices, one per row of z."),
                            ("loss", "dz"))
-        if np.shape(loss) == (N, V) and np.ndim(dz) == 0 and (N, V) != ():
+        if np.shape(loss) == (N, V) and np.ndim(dz) == 0:
             raise ExerciseError("softmax_cross_entropy: the two values are swapped: return (loss, dz), in this order.")
         zt = torch.tensor(z, requires_grad=True)
         ref = torch.nn.functional.cross_entropy(zt, torch.tensor(targets))  # PyTorch: mean over N
@@ -342,14 +342,15 @@ def sample_next(fn, draws=4000):
     if first != again:
         raise ExerciseError("sample_next: the same seed gave different draws.\nhint: draw with the rng that is "
                             "passed in (rng.choice or rng.random), not np.random, so that samples can be repeated.")
-    _passed("sample_next", f"frequencies over {draws} draws match softmax(z / T) at T = 0.5, 1, 2; "
+    _passed("sample_next", f"frequencies over {draws} draws match softmax(z / temperature) at temperatures 0.5, 1 and 2; "
             "temperature 0 raises ValueError")
 
 
 # ------------------------------------------------------------------- lesson 03
 @_isolated
 def rnn_step_backward(fn):
-    """fn(dh, cache) -> (dx, dh_prev, dW_xh, dW_hh, db), cache = (x, h_prev, W_xh, W_hh, h)."""
+    """fn(dh (N, H), cache) -> (dx (N, D), dh_prev (N, H), dW_xh (H, D), dW_hh (H, H), db (H,)),
+    cache = (x (N, D), h_prev (N, H), W_xh, W_hh, h (N, H)), as rnn_step_forward keeps it."""
     whats = ("dx", "dh_prev", "dW_xh", "dW_hh", "db")
     for seed, (N, D, H) in enumerate([(1, 3, 4), (3, 2, 5)]):
         x, h_prev, W_xh, W_hh, b, dh = _rng_arrays(seed, (N, D), (N, H), (H, D), (H, H), (H,), (N, H), scale=0.7)
@@ -390,7 +391,9 @@ def rnn_backward(fn):
         # The two classic slips, computed with the reference step so that they can be named.
         local = [numpy_rnn.rnn_step_backward(dh[:, t], caches[t]) for t in range(T)]
         no_flow = (np.stack([g[0] for g in local], 1), local[0][1], *(sum(g[k] for g in local) for k in (2, 3, 4)))
-        last_only = want[:2] + tuple(numpy_rnn.rnn_step_backward(dh[:, 0] + _dh_next(dh, caches, 1), caches[0])[2:])
+        # Steps 1..T-1 never see step 0, so BPTT over them alone gives their share of the sums.
+        later = numpy_rnn.rnn_backward(dh[:, 1:], caches[1:]) if T > 1 else (None, None, 0, 0, 0)
+        last_only = want[:2] + tuple(want[k] - later[k] for k in (2, 3, 4))
         for k, what in enumerate(whats):
             _compare("rnn_backward", what, got[k], want[k],
                      "go from t = T-1 down to 0; the gradient reaching h_t is dh[:, t] + dh_next, and each "
@@ -398,18 +401,10 @@ def rnn_backward(fn):
                      [("nothing flows back through time: pass dh[:, t] + dh_next (dh_next = the dh_prev of step t+1) "
                        "to the step, not dh[:, t] alone.", no_flow[k]),
                       ("only the last step computed (t = 0) is kept: the same weights are used at every step, so "
-                       "add (+=) their gradients over t.", last_only[k]),
-                      ("dh0 is the dh_prev that step t = 0 returns (dh_next after the loop), not zeros.",
-                       np.zeros_like(want[k]) if what == "dh0" else np.full_like(want[k], np.nan))])
+                       "add (+=) their gradients over t.", last_only[k])]
+                     + ([("dh0 is the dh_prev that step t = 0 returns (dh_next after the loop), not zeros.",
+                          np.zeros_like(want[k]))] if what == "dh0" else []))
     _passed("rnn_backward", "dx, dh0 and the summed weight gradients match the reference BPTT")
-
-
-def _dh_next(dh, caches, t):
-    """The gradient that reaches h_t from step t+1 onwards (reference), for naming mistakes."""
-    g = np.zeros_like(dh[:, 0])
-    for s in reversed(range(t, len(caches))):
-        g = numpy_rnn.rnn_step_backward(dh[:, s] + g, caches[s])[1]
-    return g
 
 
 # ------------------------------------------------------------------- lesson 04
@@ -458,31 +453,27 @@ def jacobian_product(fn):
         h = np.tanh(a)
         got = _call("jacobian_product", fn, ("W_hh", "h"), W_hh, h)
         J = rnn_jacobians(W_hh, h)
-        reversed_order = np.linalg.multi_dot([np.eye(H), np.eye(H), *J])  # J_1 @ J_2 @ ... @ J_T
+        reversed_order = jacobian_products(J[::-1])[0]  # J_1 @ J_2 @ ... @ J_T
         _compare("jacobian_product", "dh_T/dh_0", got, jacobian_products(J)[0],
                  "J_k = diag(1 - h_k**2) @ W_hh (scale row i by 1 - h_k[i]**2); multiply J_T @ ... @ J_1.",
                  [("the product is the wrong way round: the last step's Jacobian J_T goes on the left.", reversed_order),
                   ("the tanh's derivative diag(1 - h_k**2) is missing.", np.linalg.matrix_power(W_hh, T)),
                   ("diag(1 - h_k**2) scales the rows of W_hh, not its columns: (1 - h**2)[:, None] * W_hh.",
-                   _chain([W_hh * (1 - hk ** 2)[None, :] for hk in h]))])
+                   jacobian_products(W_hh[None] * (1 - h ** 2)[:, None, :])[0])])
     _passed("jacobian_product", "dh_T/dh_0 matches the reference for T = 1, 4, 6")
-
-
-def _chain(jacobians):
-    out = np.eye(jacobians[0].shape[0])
-    for J in jacobians:
-        out = J @ out
-    return out
 
 
 # ------------------------------------------------------------------- lesson 05
 @_isolated
 def lstm_step(fn):
-    """fn(x, h_prev, C_prev, W_xh, W_hh, b) -> (h, C); blocks of W_xh, W_hh, b in PyTorch's order i, f, g, o."""
-    names = ("x", "h_prev", "C_prev", "W_xh", "W_hh", "b")
+    """fn(x_t (N, D), h_prev (N, H), C_prev (N, H), W_xh (4H, D), W_hh (4H, H), b (4H,)) -> (h_t, C_t), both (N, H).
+
+    The blocks of W_xh, W_hh and b are in PyTorch's order i, f, g, o.
+    """
+    names = ("x_t", "h_prev", "C_prev", "W_xh", "W_hh", "b")
     for seed, (N, D, H) in enumerate([(1, 3, 2), (3, 4, 5)]):
         x, h_prev, C_prev, W_xh, W_hh, b = _rng_arrays(seed, (N, D), (N, H), (N, H), (4 * H, D), (4 * H, H), (4 * H,))
-        h_C = _unpack("lstm_step", _call("lstm_step", fn, names, x, h_prev, C_prev, W_xh, W_hh, b), ("h", "C"))
+        h_C = _unpack("lstm_step", _call("lstm_step", fn, names, x, h_prev, C_prev, W_xh, W_hh, b), ("h_t", "C_t"))
         cell = torch.nn.LSTMCell(D, H).double()
         with torch.no_grad():
             cell.weight_ih.copy_(torch.tensor(W_xh))
@@ -505,13 +496,13 @@ def lstm_step(fn):
              "i, f, g, o: g is rows 2H:3H and o is rows 3H:4H.", variant((0, 1, 3, 2))),
             ("the candidate g takes tanh (values in (-1, 1)); the three gates i, f, o take sigmoid.",
              variant(g_act=sig)),
-            ("h = o * tanh(C): the cell state is squashed before the output gate.", variant(tanh_C=False)),
-            ("C = f * C_prev + i * g: the input gate i decides how much of g is written.", variant(use_i=False)),
+            ("h_t = o * tanh(C_t): the cell state is squashed before the output gate.", variant(tanh_C=False)),
+            ("C_t = f * C_prev + i * g: the input gate i decides how much of g is written.", variant(use_i=False)),
         ]
-        swapped = [("h and C are swapped: return (h, C), in this order.", h_ref)]
-        _compare("lstm_step", "C", h_C[1], C_ref, "C = f * C_prev + i * g.", swapped + [(m, v[1]) for m, v in mistakes])
-        _compare("lstm_step", "h", h_C[0], h_ref, "h = o * tanh(C).", [(m, v[0]) for m, v in mistakes])
-    _passed("lstm_step", "h and C equal torch.nn.LSTMCell's with the same weights")
+        swapped = [("h_t and C_t are swapped: return (h_t, C_t), in this order.", h_ref)]
+        _compare("lstm_step", "C_t", h_C[1], C_ref, "C_t = f * C_prev + i * g.", swapped + [(m, v[1]) for m, v in mistakes])
+        _compare("lstm_step", "h_t", h_C[0], h_ref, "h_t = o * tanh(C_t).", [(m, v[0]) for m, v in mistakes])
+    _passed("lstm_step", "h_t and C_t equal torch.nn.LSTMCell's with the same weights")
 
 
 @_isolated
@@ -541,8 +532,11 @@ def cell_state_gradient(fn):
 # ------------------------------------------------------------------- lesson 06
 @_isolated
 def gru_step(fn):
-    """fn(x, h_prev, W_ih, W_hh, b_ih, b_hh) -> h; PyTorch's layout, blocks r, z, n."""
-    names = ("x", "h_prev", "W_ih", "W_hh", "b_ih", "b_hh")
+    """fn(x_t (N, D), h_prev (N, H), W_ih (3H, D), W_hh (3H, H), b_ih (3H,), b_hh (3H,)) -> h_t (N, H).
+
+    PyTorch's layout and names (W_ih is the lecture's W_xh), blocks r, z, n.
+    """
+    names = ("x_t", "h_prev", "W_ih", "W_hh", "b_ih", "b_hh")
     for seed, (N, D, H) in enumerate([(1, 3, 2), (3, 4, 5)]):
         x, h_prev, W_ih, W_hh, b_ih, b_hh = _rng_arrays(seed, (N, D), (N, H), (3 * H, D), (3 * H, H), (3 * H,), (3 * H,))
         got = _call("gru_step", fn, names, x, h_prev, W_ih, W_hh, b_ih, b_hh)
@@ -558,7 +552,7 @@ def gru_step(fn):
         n_cho = np.tanh(gi[:, 2 * H:] + (r * h_prev) @ W_hh[2 * H:].T + b_hh[2 * H:])
         n_outside = np.tanh(gi[:, 2 * H:] + r * (h_prev @ W_hh[2 * H:].T) + b_hh[2 * H:])
         n_rz = np.tanh(gi[:, 2 * H:] + z * gh[:, 2 * H:])  # r and z read from each other's rows
-        _compare("gru_step", "h", got, want, "h = (1 - z) * n + z * h_prev, n = tanh(W_in x + b_in + r * (W_hn h_prev + b_hn)).",
+        _compare("gru_step", "h_t", got, want, "h_t = (1 - z) * n + z * h_prev, n = tanh(W_in x_t + b_in + r * (W_hn h_prev + b_hn)).",
                  [("z and 1 - z are swapped: in PyTorch's form z keeps the old state, h = (1 - z) * n + z * h_prev. "
                    "(The other form is a GRU too, with z relabelled; the weights would mean different things.)",
                    z * n + (1 - z) * h_prev),
@@ -568,7 +562,7 @@ def gru_step(fn):
                    (1 - z) * n_outside + z * h_prev),
                   ("r and z are read from each other's rows: the blocks are r (rows 0:H), z (H:2H), n (2H:3H).",
                    (1 - r) * n_rz + r * h_prev)])
-    _passed("gru_step", "h equals torch.nn.GRUCell's with the same weights")
+    _passed("gru_step", "h_t equals torch.nn.GRUCell's with the same weights")
 
 
 @_isolated

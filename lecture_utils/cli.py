@@ -70,7 +70,10 @@ def corpus_of(config):
     name = config.get("corpus")
     if name in CORPORA:
         return load_corpus(name)
-    if not isinstance(name, str) or not os.path.isfile(name):
+    if not isinstance(name, str):
+        raise UsageError("the checkpoint does not record the corpus it was trained on (it was not made by "
+                         "`train`): sample with --prime; evaluate needs the corpus")
+    if not os.path.isfile(name):
         raise UsageError(f"the checkpoint was trained on the file {name!r}, which is no longer there")
     with open(name, "rb") as f:
         raw = f.read()
@@ -165,8 +168,14 @@ def train(args):
     if (len(train_data) - 1) // args.batch_size < args.seq_length:
         raise UsageError(f"the training text ({len(train_data)} characters) is too short for "
                          f"--batch-size {args.batch_size} streams of --seq-length {args.seq_length}")
-    if not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
-        raise UsageError(f"--out {args.out}: folder {os.path.dirname(os.path.abspath(args.out))} does not exist")
+    # Checked before training, not after it: minutes of training must not end in a failed save.
+    folder = os.path.dirname(os.path.abspath(args.out))
+    if not os.path.isdir(folder):
+        raise UsageError(f"--out {args.out}: folder {folder} does not exist")
+    if os.path.isdir(args.out):
+        raise UsageError(f"--out {args.out} is a folder; give a file name, e.g. {os.path.join(args.out, 'model.pt')}")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"--out {args.out}: folder {folder} is not writable")
     torch.manual_seed(args.seed)
     model = build_model(config, len(vocab))
 
@@ -208,15 +217,8 @@ def train(args):
     print(f"evaluate it with: python -m lecture_utils evaluate --checkpoint {shlex.quote(args.out)}", file=sys.stderr)
 
 
-def load(path):
-    try:
-        return load_checkpoint(path)
-    except CheckpointError as e:
-        raise UsageError(str(e)) from None
-
-
 def sample(args):
-    model, vocab, config, _ = load(args.checkpoint)
+    model, vocab, config, _ = load_checkpoint(args.checkpoint)
     prime = args.prime if args.prime is not None else corpus_of(config)[0]
     if not prime:
         raise UsageError("--prime is empty; give at least one character to start from")
@@ -227,7 +229,7 @@ def sample(args):
 
 
 def evaluate(args):
-    model, vocab, config, _ = load(args.checkpoint)
+    model, vocab, config, _ = load_checkpoint(args.checkpoint)
     text = corpus_of(config)
     _, val_data = split_data(text, vocab)
     if args.window is not None and args.window > len(val_data) - 1:
@@ -250,7 +252,7 @@ def main(argv=None):
     args.argv = argv  # recorded in the checkpoint: the command that made it
     try:
         {"train": train, "sample": sample, "evaluate": evaluate}[args.command](args)
-    except UsageError as e:
+    except (UsageError, CheckpointError) as e:  # a bad request or a bad file: one line, no traceback
         print(f"error: {e}", file=sys.stderr)
         return 2
     return 0

@@ -160,10 +160,14 @@ def find_cells(activations, text, features, shift=3000):
     label has the same statistics but no longer lines up with the text, so the control shows
     how large a correlation chance and slow drifts alone can give.
     """
+    unknown = [name for name in features if name not in FEATURES]
+    if unknown:
+        raise ValueError(f"unknown feature {unknown[0]!r}; choose from {sorted(FEATURES)}")
+    if not 0 < shift < len(text):
+        # np.roll wraps: a shift of T (or 0) would compare the label with itself
+        raise ValueError(f"shift must be between 1 and the text's length - 1 ({len(text) - 1}); got {shift}")
     found = {}
     for name in features:
-        if name not in FEATURES:
-            raise ValueError(f"unknown feature {name!r}; choose from {sorted(FEATURES)}")
         label = FEATURES[name](text)
         r = unit_correlations(activations, label)
         unit = int(np.argmax(np.abs(r)))

@@ -12,6 +12,7 @@ Models with `vocab_size` read token indices (N, T) and embed them to the cell's 
 size; without it they read vectors (N, T, D). Every model returns logits: scores over
 classes or tokens, to be fed to a softmax or a cross-entropy.
 """
+import numpy as np
 import torch
 from torch import nn
 
@@ -247,12 +248,19 @@ class CharLM(nn.Module):
         Returns a long tensor (length,) of the sampled indices (the prime not included).
         """
         check_temperature(temperature)
-        if not isinstance(length, int) or length < 1:
+        if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
             raise ValueError(f"length must be a whole number of characters >= 1; got {length!r}")
         prime = torch.as_tensor(prime, dtype=torch.long)
         if prime.dim() != 1 or len(prime) < 1:
             raise ValueError(f"prime must be (T0,) indices with T0 >= 1; got shape {tuple(prime.shape)}")
-        self.eval()
+        was_training = self.training
+        self.eval()  # no dropout while sampling; the caller's mode is restored below
+        try:
+            return self._sample(prime, int(length), temperature, generator)
+        finally:
+            self.train(was_training)
+
+    def _sample(self, prime, length, temperature, generator):
         logits, state = self(prime[None])
         logits = logits[0, -1]
         cell = self.reader.rnn.cell
@@ -263,7 +271,7 @@ class CharLM(nn.Module):
             # One step of the cell itself: for a single character, calling it directly is
             # several times faster than going through a whole-sequence loop.
             state = cell(self.reader.embed(out[t].view(1)), state)
-            logits = self.head(self.dropout(hidden_of(state)))[0]
+            logits = self.head(hidden_of(state))[0]  # eval mode: dropout would do nothing
         return out
 
 

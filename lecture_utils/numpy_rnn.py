@@ -18,6 +18,8 @@ gradient and that cache, in the style of the classic from-scratch assignments.
 The LSTM functions below follow the same pattern, with four gate blocks stacked in W_xh
 (4H, D), W_hh (4H, H) and b (4H,).
 """
+import numbers
+
 import numpy as np
 
 
@@ -379,7 +381,8 @@ def char_lm_loss(params, inputs, targets, h_prev):
 
 def check_temperature(temperature):
     """A sampling temperature must be a finite number > 0; say so, and why, if it is not."""
-    if not np.isfinite(temperature) or temperature <= 0:
+    real = isinstance(temperature, numbers.Real) and not isinstance(temperature, bool)
+    if not real or not np.isfinite(temperature) or temperature <= 0:
         raise ValueError(
             f"temperature must be a positive number; got {temperature!r}. As the temperature "
             "falls towards 0, sampling approaches always taking the most likely character."

@@ -191,6 +191,10 @@ def train_char_model(model, data, seq_length, steps=None, batch_size=32, lr=3e-3
     """
     if steps is None and seconds is None:
         raise ValueError("give steps, seconds, or both: training needs a budget")
+    if not np.isfinite(lr) or lr <= 0:
+        raise ValueError(f"learning rate must be a positive number; got {lr}")
+    if warmup < 0 or weight_decay < 0:
+        raise ValueError(f"warmup and weight_decay must be >= 0; got {warmup}, {weight_decay}")
     data = torch.as_tensor(np.asarray(data), dtype=torch.long)
     stream = (len(data) - 1) // batch_size
     if stream < seq_length:

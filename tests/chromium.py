@@ -20,10 +20,15 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
+def _executable():
+    """CHROMIUM as a path Playwright can launch (a bare name is looked up on PATH), or None."""
+    return CHROMIUM if os.path.exists(CHROMIUM) else shutil.which(CHROMIUM)
+
+
 def require_chromium():
     """Skip (or, under COURSE_REQUIRE_BROWSER=1, fail) when no Chromium is installed."""
     pytest.importorskip("playwright.sync_api", reason="pip install playwright (the [test] extra)")
-    if os.path.exists(CHROMIUM) or shutil.which(CHROMIUM):
+    if _executable():
         return
     message = (f"no Chromium at {CHROMIUM}: `sudo apt-get install chromium` "
                "(or set COURSE_CHROMIUM to another Chromium binary)")
@@ -39,7 +44,7 @@ def browser():
 
     require_chromium()
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        b = p.chromium.launch(executable_path=_executable(), headless=True, args=ARGS)
         try:
             yield b
         finally:

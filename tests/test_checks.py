@@ -36,6 +36,22 @@ def rnn_backward_no_flow(dh, caches):
     return (np.stack([s[0] for s in steps], 1), steps[0][1], *(sum(s[k] for s in steps) for k in (2, 3, 4)))
 
 
+def rnn_backward_assigned(dh, caches):
+    """Writes each step's weight gradients with = instead of +=: only step 0's survive."""
+    N, T, H = dh.shape
+    dx, dh_next = np.zeros((N, T, caches[0][0].shape[1])), np.zeros((N, H))
+    for t in reversed(range(T)):
+        dx[:, t], dh_next, dW_xh, dW_hh, db = numpy_rnn.rnn_step_backward(dh[:, t] + dh_next, caches[t])
+    return dx, dh_next, dW_xh, dW_hh, db
+
+
+def jacobian_scaling_columns(W_hh, h):
+    out = np.eye(len(W_hh))
+    for h_k in h:
+        out = (W_hh * (1 - h_k ** 2)[None, :]) @ out
+    return out
+
+
 def lstm_step(x, h_prev, C_prev, W_xh, W_hh, b, order=(0, 1, 2, 3)):
     H = h_prev.shape[1]
     a = x @ W_xh.T + h_prev @ W_hh.T + b
@@ -126,6 +142,8 @@ WRONG = [
     ("rnn_step_backward", lambda dh, c: numpy_rnn.rnn_step_backward(dh / (1 - c[-1] ** 2), c), "derivative is missing"),
     ("rnn_step_backward", lambda dh, c: numpy_rnn.rnn_step_backward(dh / (1 + c[-1]), c), "not 1 - h"),
     ("rnn_backward", rnn_backward_no_flow, "nothing flows back through time"),
+    ("rnn_backward", rnn_backward_assigned, "add (+=) their gradients over t"),
+    ("jacobian_product", jacobian_scaling_columns, "scales the rows of W_hh, not its columns"),
     ("clip_by_norm", lambda grads, m: optim.clip_by_norm({k: v.copy() for k, v in grads.items()}, m),
      "rescale them in place"),
     ("clip_by_norm", clip_each, "clipped by its own norm"),
@@ -142,7 +160,7 @@ WRONG = [
     ("sample_next", lambda z, T, rng: rng.choice(len(z), p=sm(z / T)) if T >= 0 else sample_next(z, T, rng),
      "went on to draw a sample"),
     ("param_counts", lambda D, H: {k: [v] for k, v in counts(D, H).items()}, "should be a whole number"),
-    ("lstm_step", lambda *a: lstm_step(*a)[::-1], "h and C are swapped"),
+    ("lstm_step", lambda *a: lstm_step(*a)[::-1], "h_t and C_t are swapped"),
     ("softmax_cross_entropy", lambda z, t: softmax_ce(z, t)[::-1], "the two values are swapped"),
     ("gru_step", lambda x, h, W_ih, W_hh, b_ih, b_hh: gru_step(x, h, *(np.concatenate([W[len(W) // 3:2 * len(W) // 3],
      W[:len(W) // 3], W[2 * len(W) // 3:]]) for W in (W_ih, W_hh, b_ih, b_hh))), "each other's rows"),

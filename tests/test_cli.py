@@ -220,6 +220,29 @@ def test_bad_training_and_evaluation_requests_are_clear_errors(capsys, tmp_path,
     assert "does not exist" in errors(capsys, "train", "--steps", 1, "--out", tmp_path / "no" / "x.pt", *TINY)
     assert "longer than the validation text" in errors(capsys, "evaluate", "--checkpoint", checkpoint,
                                                        "--window", 10**6)
+    # Refused before any training, so that minutes of training never end in a failed save.
+    assert "is a folder; give a file name" in errors(capsys, "train", "--steps", 1, "--out", tmp_path, *TINY)
+
+
+def test_a_checkpoint_without_a_recorded_corpus_says_so(capsys, tmp_path):
+    from lecture_utils.checkpoint import load_checkpoint, save_checkpoint
+
+    uniform_checkpoint(tmp_path / "u.pt")
+    model, vocab, config, history = load_checkpoint(tmp_path / "u.pt")
+    del config["corpus"]
+    save_checkpoint(tmp_path / "bare.pt", model, vocab, config, history)
+    assert "does not record the corpus" in errors(capsys, "evaluate", "--checkpoint", tmp_path / "bare.pt")
+
+
+def test_a_failed_save_is_a_checkpoint_error_and_leaves_no_temporary_file(tmp_path):
+    from lecture_utils.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+
+    uniform_checkpoint(tmp_path / "u.pt")
+    model, vocab, config, history = load_checkpoint(tmp_path / "u.pt")
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(CheckpointError, match="cannot write checkpoint"):
+        save_checkpoint(tmp_path / "taken", model, vocab, config, history)   # a folder is in the way
+    assert not (tmp_path / "taken.tmp").exists()
 
 
 def test_bad_option_values_are_refused_by_the_parser(capsys, checkpoint):

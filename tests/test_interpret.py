@@ -87,4 +87,6 @@ def test_find_cells_picks_the_best_unit_and_a_shifted_control():
     np.testing.assert_array_equal(cell["values"], acts[:, 3])
     with pytest.raises(ValueError, match="unknown feature"):
         find_cells(acts, text, ["inside comments"])
+    with pytest.raises(ValueError, match="shift must be between 1 and"):
+        find_cells(acts, text, ["inside parentheses"], shift=len(text))   # would compare the label with itself
     assert busiest_window(np.r_[np.zeros(500), np.tile([0.0, 1.0], 100)], 200) == 500

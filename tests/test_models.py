@@ -227,3 +227,13 @@ def test_char_model_learns_a_repeating_text_and_evaluation_is_per_character():
         model.head.weight.zero_()
         model.head.bias.zero_()
     assert evaluate_char_model(model, data[:300], chunk=7) == pytest.approx(np.log(5), abs=1e-6)  # uniform: ln V
+
+
+def test_generate_keeps_the_callers_mode_and_takes_numpy_lengths():
+    """Sampling in the middle of training must not leave dropout switched off."""
+    model = CharLM(LSTMCell(8, 16), 10, dropout=0.3)
+    model.train()
+    out = model.generate(torch.tensor([1, 2]), np.int64(5), temperature=0.8, generator=torch.Generator().manual_seed(0))
+    assert model.training and out.shape == (5,)
+    with pytest.raises(ValueError, match="temperature must be a positive number"):
+        model.generate(torch.tensor([1]), 3, temperature="0.8")

@@ -118,3 +118,15 @@ def test_forward_backward_seconds_runs_and_clears_gradients():
     assert seconds > 0 and all(p.grad is None for p in model.parameters())
     with pytest.raises(ValueError, match="repeats must be at least 1"):
         forward_backward_seconds(model, torch.randn(1, 4, 2), repeats=0)
+
+
+def test_train_char_model_refuses_a_negative_warmup_or_learning_rate():
+    from lecture_utils.cells import LSTMCell
+    from lecture_utils.models import CharLM
+    from lecture_utils.train import train_char_model
+
+    model = CharLM(LSTMCell(8, 16, fused=True), 5)
+    data = np.arange(500) % 5
+    for bad in (dict(warmup=-10), dict(lr=-1e-3), dict(weight_decay=-0.1)):
+        with pytest.raises(ValueError, match="must be"):
+            train_char_model(model, data, seq_length=8, steps=2, batch_size=4, **bad)

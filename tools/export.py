@@ -33,9 +33,9 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 # nbconvert's templates, less the mermaid block: it would import mermaid from a CDN
 # (the slides template does so on every page), and ES modules do not load from file://.
+# One template serves both exporters: 'index.html.j2' resolves to the lab or the reveal one.
 TEMPLATES = DictLoader({
-    "offline_page.html.j2": "{%- extends 'index.html.j2' -%}{% block html_head_js_mermaidjs %}{% endblock %}",
-    "offline_slides.html.j2": "{%- extends 'index.html.j2' -%}{% block html_head_js_mermaidjs %}{% endblock %}",
+    "offline.html.j2": "{%- extends 'index.html.j2' -%}{% block html_head_js_mermaidjs %}{% endblock %}",
 })
 
 
@@ -44,8 +44,8 @@ def exporters():
     local = dict(require_js_url=web_assets.REQUIRE_JS, jquery_url=web_assets.JQUERY,
                  mathjax_url=web_assets.MATHJAX, mermaid_js_url="", mermaid_layout_elk_js_url="",
                  embed_images=True, extra_loaders=[TEMPLATES])
-    page = HTMLExporter(template_name="lab", template_file="offline_page.html.j2", **local)
-    slides = SlidesExporter(template_name="reveal", template_file="offline_slides.html.j2",
+    page = HTMLExporter(template_name="lab", template_file="offline.html.j2", **local)
+    slides = SlidesExporter(template_name="reveal", template_file="offline.html.j2",
                             reveal_url_prefix=web_assets.REVEAL_PREFIX, reveal_theme=web_assets.REVEAL_THEME,
                             # Lecture slides hold code and figures: let a tall one scroll.
                             reveal_scroll=True, **local)

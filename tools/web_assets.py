@@ -64,8 +64,12 @@ def node_modules():
         for f in files:
             shutil.copy2(f, work)
         # --ignore-scripts: the packages are plain files; nothing needs to run at install.
-        subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
-                       cwd=work, check=True)
+        try:
+            subprocess.run([npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"],
+                           cwd=work, check=True)
+        except subprocess.CalledProcessError as e:
+            raise SystemExit(f"export: `npm ci` failed (exit {e.returncode}) while fetching the pinned reveal.js "
+                             "and MathJax: is the npm registry reachable?") from None
         work.rename(target)
     except OSError:
         if not (target / "node_modules").is_dir():  # not a concurrent install that won the race
