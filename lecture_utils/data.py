@@ -117,3 +117,15 @@ def sequential_chunks(data, seq_length):
         stop = min(start + seq_length, len(data) - 1)  # the last input needs a target
         chunks.append((data[start:stop], data[start + 1:stop + 1]))
     return chunks
+
+
+def known_word_fraction(text, words):
+    """The share of text's words that are in the set `words`, splitting at any whitespace.
+
+    Punctuation stays attached (*lord,* and *lord* are different words). Lesson 07 uses it
+    to measure how many of a sample's words exist in the training text.
+    """
+    tokens = text.split()
+    if not tokens:
+        raise ValueError("the text has no words to count")
+    return sum(token in words for token in tokens) / len(tokens)

@@ -185,3 +185,10 @@ def busiest_window(label, width, step=100):
         raise ValueError(f"width {width} is longer than the text ({len(label)} characters)")
     starts = range(0, len(label) - width + 1, step)
     return max(starts, key=lambda s: label[s:s + width].std())
+
+
+def cells_table(found):
+    """find_cells' result as a table: per feature, the best unit, its r, and the control."""
+    lines = [f"{'feature':>22s} {'best unit':>10s} {'r':>7s} {'best |r|, shifted label':>24s}"]
+    lines += [f"{name:>22s} {cell['unit']:10d} {cell['r']:7.2f} {cell['control']:24.2f}" for name, cell in found.items()]
+    return "\n".join(lines)

@@ -7,6 +7,7 @@ import html
 import matplotlib.pyplot as plt
 import numpy as np
 
+from .interpret import busiest_window
 from .numpy_rnn import softmax
 from .vocab import visible
 
@@ -181,9 +182,10 @@ def plot_gates(gates, text, units=16, title="Gate activations, one row per hidde
         signed = values.min() < 0
         image = ax.imshow(values, aspect="auto", cmap="RdBu_r" if signed else "viridis",
                           vmin=-1 if signed else 0, vmax=1, interpolation="nearest")
-        ax.set_ylabel(name, rotation=0, labelpad=12, fontsize=11)
+        ax.set_ylabel(f"{name}\n{values.shape[0]} units", rotation=0, labelpad=24, fontsize=10, va="center")
         ax.set_yticks([])
-        fig.colorbar(image, ax=ax, pad=0.01, fraction=0.02)
+        bar = fig.colorbar(image, ax=ax, pad=0.01, fraction=0.02)
+        bar.set_label("candidate" if signed else "gate value", fontsize=8)
     axes[-1].set_xticks(range(len(text)), [visible(c) for c in text], fontsize=7)
     axes[-1].set_xlabel("input character")
     axes[0].set_title(title)
@@ -214,5 +216,14 @@ def color_text(text, values, title=None):
             chunk = html.escape(text[start:t])
             spans.append(f'<span style="background:rgba({rgb},{abs(level) / 10:.1f})">{chunk}</span>' if level else chunk)
             start = t
-    heading = f"<div><b>{html.escape(title)}</b></div>" if title else ""
+    key = "red: positive, blue: negative, white: near 0"
+    heading = f"<div><b>{html.escape(title)}</b> ({key})</div>" if title else f"<div>{key}</div>"
     return HTML(f'{heading}<pre style="line-height:1.35;font-size:12px;white-space:pre-wrap">{"".join(spans)}</pre>')
+
+
+def color_cell(text, cell, name, width):
+    """The stretch of `width` characters where the label of feature `name` varies the most,
+    coloured by the unit find_cells picked for it (cell: find_cells(...)[name])."""
+    start = busiest_window(cell["label"], width)
+    return color_text(text[start:start + width], cell["values"][start:start + width],
+                      title=f"{name}: unit {cell['unit']}, r = {cell['r']:.2f}")

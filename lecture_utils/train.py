@@ -11,9 +11,12 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from .data import sequential_chunks
+from .cells import LSTMCell
+from .data import sequential_chunks, train_val_split
+from .models import CharLM, sample_text
 from .numpy_rnn import char_lm_forward, char_lm_loss
 from .optim import clip_by_value
+from .vocab import Vocabulary
 
 
 def train_char_lm(params, data, seq_length, num_steps, optimizer, clip=5.0,
@@ -296,3 +299,34 @@ def evaluate_char_model(model, data, window=None, chunk=1000):
                 logits, _ = model(x[rows:rows + 256])
                 total += cross_entropy(logits, y[rows:rows + 256]).item() * y[rows:rows + 256].numel()
     return total / len(targets)
+
+
+def watch_char_model(text, prime, stages=(0, 50, 150, 400), reference=None, val_chars=10_000):
+    """Train a small LSTM CharLM on `text` and print its validation loss and a sample at
+    each number of steps in `stages`: what the model writes as it learns.
+
+    The model (embedding 32, 128 units, seed 0) trains as lesson 05's does, on the first
+    90% of the text, and is scored on the first `val_chars` characters of the last 10%.
+    reference: optionally a trained model to end with, as {"model", "vocab", "history"}
+    (what load_checkpoint gives), scored and sampled the same way.
+    Returns (model, vocab).
+    """
+    vocab = Vocabulary.from_text(text)
+    train_text, val_text = train_val_split(text)
+    val = vocab.encode(val_text[:val_chars])
+    torch.manual_seed(0)
+    model = CharLM(LSTMCell(32, 128, fused=True), len(vocab))
+
+    def show(step, model):
+        if step in stages:
+            print(f"━━ after {step} steps: validation loss {evaluate_char_model(model, val):.2f} "
+                  f"(uniform guess: ln {len(vocab)} = {np.log(len(vocab)):.2f})")
+            print(sample_text(model, vocab, prime, 240, temperature=0.8), "\n")
+
+    show(0, model)
+    train_char_model(model, vocab.encode(train_text), seq_length=64, steps=stages[-1], callback=show, every=1)
+    if reference is not None:
+        print(f"━━ the shipped checkpoint, after {reference['history']['steps']:,} steps of a larger model: "
+              f"validation loss {evaluate_char_model(reference['model'], val):.2f}")
+        print(sample_text(reference["model"], reference["vocab"], prime, 480, temperature=0.8))
+    return model, vocab

@@ -127,3 +127,12 @@ def test_every_chunk_pairs_each_input_with_a_target():
 def test_visible_stand_ins():
     from lecture_utils.vocab import visible
     assert [visible(c) for c in " \n\ta"] == ["␣", "\\n", "\\t", "a"]
+
+
+def test_known_word_fraction_splits_at_any_whitespace():
+    from lecture_utils.data import known_word_fraction
+
+    assert known_word_fraction("ROMEO:\nWhat  light\tthrough yonder", {"ROMEO:", "light", "yonder"}) == 3 / 5
+    assert known_word_fraction("my lord, my lord", {"lord"}) == 1 / 4      # "lord," is another word
+    with pytest.raises(ValueError, match="no words"):
+        known_word_fraction(" \n", {"a"})

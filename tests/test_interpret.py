@@ -90,3 +90,18 @@ def test_find_cells_picks_the_best_unit_and_a_shifted_control():
     with pytest.raises(ValueError, match="shift must be between 1 and"):
         find_cells(acts, text, ["inside parentheses"], shift=len(text))   # would compare the label with itself
     assert busiest_window(np.r_[np.zeros(500), np.tile([0.0, 1.0], 100)], 200) == 500
+
+
+def test_cells_table_and_color_cell_show_what_find_cells_found():
+    from lecture_utils.interpret import cells_table, find_cells
+    from lecture_utils.plots import color_cell
+
+    text = "f(a); " * 200
+    acts = np.random.default_rng(0).normal(size=(len(text), 3))
+    acts[:, 1] = inside_parentheses(text)
+    found = find_cells(acts, text, ["inside parentheses"], shift=7)
+    rows = cells_table(found).splitlines()
+    assert rows[0].split()[:3] == ["feature", "best", "unit"]
+    assert rows[1].split() == ["inside", "parentheses", "1", "1.00", f"{found['inside parentheses']['control']:.2f}"]
+    page = color_cell(text, found["inside parentheses"], "inside parentheses", width=60).data
+    assert "inside parentheses: unit 1, r = 1.00" in page and "red: positive, blue: negative" in page

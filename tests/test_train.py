@@ -130,3 +130,14 @@ def test_train_char_model_refuses_a_negative_warmup_or_learning_rate():
     for bad in (dict(warmup=-10), dict(lr=-1e-3), dict(weight_decay=-0.1)):
         with pytest.raises(ValueError, match="must be"):
             train_char_model(model, data, seq_length=8, steps=2, batch_size=4, **bad)
+
+
+def test_watch_char_model_prints_the_loss_and_a_sample_at_each_stage(capsys):
+    from lecture_utils.train import watch_char_model
+
+    text = "the cat sat on the mat. " * 200
+    model, vocab = watch_char_model(text, "the ", stages=(0, 3), val_chars=500)
+    out = capsys.readouterr().out
+    assert "━━ after 0 steps: validation loss" in out and "━━ after 3 steps" in out
+    assert f"ln {len(vocab)}" in out
+    assert out.count("\nthe ") == 2    # each stage's sample starts with the prime (the text has no line breaks)
