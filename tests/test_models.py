@@ -1,4 +1,4 @@
-"""The five model types: shapes, errors, any cell, and the toy tasks they solve."""
+"""The five model types: shapes, errors, any cell, and the toy tasks they are trained on."""
 import numpy as np
 import pytest
 import torch
@@ -7,7 +7,6 @@ from torch import nn
 from lecture_utils import tasks
 from lecture_utils.cells import GRUCell, LSTMCell, RNNCell
 from lecture_utils.models import ManyToManyDelayed, ManyToManySynced, ManyToOne, OneToMany, OneToOne
-from lecture_utils.train import cross_entropy, fit
 
 CELLS = {"RNNCell": RNNCell, "LSTMCell": LSTMCell, "GRUCell": GRUCell,
          "nn.RNNCell": nn.RNNCell, "nn.LSTMCell": nn.LSTMCell, "nn.GRUCell": nn.GRUCell}
@@ -138,64 +137,9 @@ def test_pos_tags_follow_the_previous_word():
 
 
 # ------------------------------------------------------------------ the toy tasks are solved
-# The same settings as notebooks/01_rnn_types.ipynb, whose text states these accuracies.
-def accuracy(pred, target):
-    mask = target != tasks.IGNORE
-    return (pred == target)[mask].float().mean().item()
-
-
-def test_one_to_one_reaches_the_best_possible_accuracy():
-    x, y = tasks.blood_pressure(2000, 0)
-    x_test, y_test = tasks.blood_pressure(2000, 1)
-    mean, std = x.mean(0), x.std(0)
-    torch.manual_seed(0)
-    model = OneToOne(RNNCell(3, 16), 2)
-    fit(model, lambda m, x, y: cross_entropy(m(x), y), ((x - mean) / std, y), steps=500)
-    best = accuracy(tasks.blood_pressure_rule(x_test), y_test)
-    assert accuracy(model((x_test - mean) / std).argmax(-1), y_test) >= best - 0.01
-
-
-def test_one_to_many_spells_every_name():
-    v, targets, _ = tasks.spelled_names(2000, 0)
-    v_test, _, classes = tasks.spelled_names(500, 1)
-    torch.manual_seed(0)
-    model = OneToMany(RNNCell(32, 64), tasks.FEATURE_SIZE, len(tasks.SPELLING))
-    fit(model, lambda m, v, t: cross_entropy(m(v, t), t), (v, targets), steps=600)
-    spelled = [tasks.spelled_text(t) for t in model.generate(v_test, tasks.SPELLED_LENGTH)]
-    assert np.mean([s == tasks.SPELLED_CLASSES[c] for s, c in zip(spelled, classes)]) >= 0.99
-
-
-def test_many_to_one_classifies_sentiment():
-    x, y = tasks.sentiment_phrases(2000, 0)
-    x_test, y_test = tasks.sentiment_phrases(1000, 1)
-    new = tasks.unseen(x, x_test)
-    torch.manual_seed(0)
-    model = ManyToOne(RNNCell(16, 32), 2, vocab_size=len(tasks.SENTIMENT_WORDS))
-    fit(model, lambda m, x, y: cross_entropy(m(x), y), (x, y), steps=600)
-    assert accuracy(model(x_test[new]).argmax(-1), y_test[new]) >= 0.99
-
-
-def test_many_to_many_delayed_reverses_digits():
-    src, tgt = tasks.reversed_digits(5000, 0)
-    src_test, tgt_test = tasks.reversed_digits(1000, 1)
-    torch.manual_seed(0)
-    model = ManyToManyDelayed(RNNCell(16, 128), RNNCell(16, 128), 10, 10)
-    fit(model, lambda m, s, t: cross_entropy(m(s, t), t), (src, tgt), steps=1000, lr=3e-3)
-    assert (model.generate(src_test, 5) == tgt_test).all(1).float().mean() >= 0.99
-
-
-def test_many_to_many_synced_tags_ambiguous_words():
-    words, tags = tasks.pos_tagging(2000, 0)
-    words_test, tags_test = tasks.pos_tagging(1000, 1)
-    new = tasks.unseen(words, words_test)
-    words_test, tags_test = words_test[new], tags_test[new]
-    torch.manual_seed(0)
-    model = ManyToManySynced(RNNCell(16, 32), len(tasks.POS_TAGS), vocab_size=len(tasks.POS_WORDS))
-    fit(model, lambda m, w, t: cross_entropy(m(w), t), (words, tags), steps=400)
-    pred = model(words_test).argmax(-1)
-    ambiguous = (words_test == tasks.POS_WORDS.index("duck")) | (words_test == tasks.POS_WORDS.index("fish"))
-    assert accuracy(pred, tags_test) >= 0.99
-    assert accuracy(pred[ambiguous], tags_test[ambiguous]) >= 0.99
+# Lesson 01 trains each of the five models on its task and prints its test accuracy; the
+# notebook output checks (tests/test_notebook_outputs.py) hold those within a point, so the
+# same training is not repeated here.
 
 
 # ------------------------------------------------------------------ character LM

@@ -1,8 +1,9 @@
-"""Static hygiene of the committed notebooks: what nbval cannot be trusted without.
+"""Static hygiene of the committed notebooks: what the output checks cannot be trusted without.
 
-nbval (run by `./course test`) re-executes every notebook and compares outputs. That
-comparison only means something when the stored outputs come from one fresh
-top-to-bottom run, hold no errors or warnings, and would read the same on any machine.
+The notebook output checks (tests/test_notebook_outputs.py) re-execute every notebook and
+compare outputs. That comparison only means something when the stored outputs come from
+one fresh top-to-bottom run, hold no errors or warnings, and would read the same on any
+machine; and when every cell not compared strictly says why, and how it is compared.
 """
 import json
 import re
@@ -10,12 +11,15 @@ from pathlib import Path
 
 import pytest
 
+import nbcheck
+from notebook_claims import CLAIMS
+
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 # Paths and ids that belong to one machine or one kernel process.
 MACHINE_SPECIFIC = re.compile(
     r"(/tmp/|/root/|/home/\w+|/work/|/Users/\w+|[A-Z]:\\|site-packages|\.venv|ipykernel_\d+)"
 )
-IGNORED = {"nbval-ignore-output", "nbval-skip"}
+IGNORED = {nbcheck.IGNORE_TAG, "nbval-skip"}
 
 
 def code_cells(nb):
@@ -29,7 +33,13 @@ def output_text(output):
 
 @pytest.fixture(params=NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def notebook(request):
-    return json.loads(request.param.read_text(encoding="utf-8"))
+    nb = json.loads(request.param.read_text(encoding="utf-8"))
+    nb["metadata"]["_stem"] = request.param.stem   # in memory only, for the claim registry
+    return nb
+
+
+def stem(notebook):
+    return notebook["metadata"]["_stem"]
 
 
 def test_notebooks_exist_and_are_numbered():
@@ -75,10 +85,45 @@ def test_no_timing_metadata(notebook):
 def test_ignored_cells_are_few_and_say_why(notebook):
     cells = code_cells(notebook)
     ignored = [c for c in cells if IGNORED & set(c["metadata"].get("tags", []))]
-    assert len(ignored) <= max(2, len(cells) // 10), "too many cells are excluded from nbval's comparison"
+    assert len(ignored) <= max(2, len(cells) // 10), "too many cells are excluded from the output checks"
     for cell in ignored:
         source = "".join(cell["source"])
-        assert re.search(r"#.*nbval", source), f"an ignored cell must say why in a comment:\n{source}"
+        assert re.search(r"#.*notebook check", source), \
+            f"an ignored cell must say in a comment why the notebook check ignores it:\n{source}"
+
+
+def test_every_cell_not_compared_strictly_says_why_and_how(notebook):
+    for i, cell in enumerate(notebook["cells"]):
+        spec = cell["metadata"].get("nbcheck")
+        if spec is None:
+            continue
+        where = f"cell {i}"
+        assert cell["cell_type"] == "code", f"{where}: nbcheck metadata on a {cell['cell_type']} cell"
+        assert spec.get("compare") in ("numbers", "claims"), f"{where}: compare must be numbers or claims: {spec}"
+        assert isinstance(spec.get("why"), str) and len(spec["why"]) >= 30, f"{where}: say why, in a sentence: {spec}"
+        assert nbcheck.IGNORE_TAG not in cell["metadata"].get("tags", []), f"{where}: both ignored and compared"
+        if spec["compare"] == "numbers":
+            tolerance = {k: v for k, v in spec.items() if k in nbcheck.TOLERANCES}
+            assert tolerance and set(spec) <= {"compare", "why", "lines", *nbcheck.TOLERANCES}, \
+                f"{where}: a tolerance is rel, abs, or both, or factor (with abs or alone), and lines: {spec}"
+            assert not ("factor" in tolerance and "rel" in tolerance), f"{where}: factor or rel, not both: {spec}"
+            assert all(isinstance(v, (int, float)) and v > 0 for v in tolerance.values()), f"{where}: {spec}"
+            assert tolerance.get("factor", 2) > 1 and tolerance.get("rel", 0) < 1, f"{where}: {spec}"
+            if "lines" in spec:
+                text = nbcheck.output_text(cell["outputs"])
+                assert any(re.search(spec["lines"], line) for line in text.split("\n")), \
+                    f"{where}: lines {spec['lines']!r} matches no line of the output"
+        else:
+            assert (stem(notebook), cell.get("id")) in CLAIMS, \
+                f"{where} ({cell.get('id')}): no claim check for it in tests/notebook_claims.py"
+
+
+def test_every_claim_check_has_its_cell():
+    cells = {(path.stem, c.get("id")): c for path in NOTEBOOKS
+             for c in json.loads(path.read_text(encoding="utf-8"))["cells"]}
+    for key, claim in CLAIMS.items():
+        assert key in cells, f"{claim.__name__}: no cell {key[1]} in {key[0]}.ipynb"
+        assert nbcheck.kind(cells[key]) == "claims", f"{claim.__name__}: cell {key[1]} is not compared by claims"
 
 
 def test_kernel_and_size(notebook):

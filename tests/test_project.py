@@ -10,6 +10,8 @@ from packaging.specifiers import SpecifierSet
 
 ROOT = Path(__file__).parent.parent
 CONDA_TO_PIP = {"pytorch": "torch"}
+# The libraries whose version can change the lessons' numbers: conda pins them exactly.
+NUMERIC = {"numpy", "torch", "matplotlib", "threadpoolctl"}
 
 
 def pyproject():
@@ -38,13 +40,45 @@ def conda_requirements():
     return out, builds, pip_section, env
 
 
+def locked():
+    """constraints.txt as {name: version}."""
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            req = Requirement(line)
+            (spec,) = req.specifier
+            assert spec.operator == "==", f"constraints.txt: {line!r} is not an exact pin"
+            pins[req.name.lower().replace("_", "-")] = spec.version
+    return pins
+
+
 def test_environment_yml_lists_the_same_dependencies_as_pyproject():
     conda, _, _, _ = conda_requirements()
     python = conda.pop("python")
     conda.pop("pip")
-    assert conda == pip_requirements()
+    assert set(conda) == set(pip_requirements())
     version = python.removeprefix("==")
     assert SpecifierSet(pyproject()["requires-python"]).contains(version)
+
+
+def test_the_lock_pins_every_dependency_within_what_pyproject_and_environment_yml_allow():
+    pins, conda = locked(), conda_requirements()[0]
+    for name, spec in pip_requirements().items():
+        assert name in pins, f"{name} is not pinned in constraints.txt: run ./course lock"
+        assert SpecifierSet(spec).contains(pins[name], prereleases=True), \
+            f"constraints.txt pins {name}=={pins[name]}, outside pyproject.toml's {spec!r}: run ./course lock"
+        assert SpecifierSet(conda[name]).contains(pins[name], prereleases=True), \
+            f"environment.yml's {name} {conda[name]!r} does not admit the locked {pins[name]}"
+    for name in NUMERIC:
+        assert conda[name] == f"=={pins[name]}", \
+            f"environment.yml must pin {name} to the locked {pins[name]}, as the notebooks were made with it"
+    assert "lecture-utils" not in pins and not any("+" in v for v in pins.values()), \
+        "no editable install and no local version label (+cpu) in the lock: the pins must hold on macOS too"
+
+
+def test_course_installs_from_the_lock():
+    course = (ROOT / "course").read_text()
+    assert "-c constraints.txt" in course and "constraints.txt | sha256sum" in course
 
 
 def test_environment_yml_is_binder_ready_and_cpu_only():
@@ -65,6 +99,8 @@ def test_ci_runs_the_readme_test_command():
     assert "./course test" in readme and "./course lab" in readme
     assert readme.index("./course lab") < readme.index("./course test") < 2000, "the README opens with them"
     assert re.search(r"^exec \./course test\s*$", ci, re.M)
+    # CI checks the notebooks' outputs on two CPU classes: natively, and in the browser run.
+    assert re.search(r"^export COURSE_LAB_CPU=x86-64-v2\s*$", ci, re.M)
 
 
 def test_nothing_reads_the_shared_folder():

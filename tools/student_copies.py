@@ -10,9 +10,11 @@ nbgrader uses,
         ### END SOLUTION
 
 The markers and everything between them become a stub at the same indentation, which
-stops a run at that cell with a message saying the exercise is not implemented yet. Every
-output and execution count is cleared, so no printed result gives an answer away. Prose,
-code, tags and slide metadata are copied unchanged.
+stops that cell with a message saying the exercise is not implemented yet. The cell is
+tagged `raises-exception`, which JupyterLab reads: Run All goes on past an exercise not yet
+done (the lesson after it uses the package's code, not the learner's), instead of stopping
+there. Every output and execution count is cleared, so no printed result gives an answer
+away. Prose, code, other tags and slide metadata are copied unchanged.
 """
 import argparse
 import re
@@ -25,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 STUB = ["# YOUR CODE HERE", 'raise NotImplementedError("not implemented yet: replace this line with your code")']
 TAG = "exercise"
+GOES_ON = "raises-exception"   # JupyterLab's Run All does not stop at a cell so tagged
 
 
 class SolutionMarkerError(ValueError):
@@ -71,6 +74,8 @@ def student_copy(nb, name="notebook"):
             where = f"{name}, cell {i}"
             raise SolutionMarkerError(f"{where}: solution markers belong in code cells tagged {TAG!r}, "
                                       "and every such cell needs them")
+        if is_exercise:
+            cell.metadata["tags"] = cell.metadata["tags"] + [GOES_ON]
         if cell.cell_type == "code":
             cell.source = strip_solutions(cell.source)
             cell.outputs = []

@@ -1,0 +1,64 @@
+"""The notebook output checks: every notebook, run once in a fresh kernel, against the outputs
+committed with it, cell by cell, by the rules of nbcheck.py.
+
+    ./course test -m notebooks                        # exactly these checks
+    COURSE_CPU=x86-64-v2 ./course test -m notebooks   # the same, as an older class of CPU
+
+Each code cell is one test, named after its notebook and its index (counted from 0, as
+JupyterLab and the hygiene test count). A notebook runs once, on the first of its cells
+to be checked; pytest-xdist keeps a notebook's cells on one worker (`xdist_group`), so two
+notebooks run at once on two cores.
+"""
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import nbcheck
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import run_notebooks  # noqa: E402  (tools/ is a folder of scripts, not a package)
+
+CPU = os.environ.get("COURSE_CPU", "native")
+NOTEBOOKS = run_notebooks.numbered_notebooks()
+
+
+def code_cells(nb):
+    return [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.strip()]
+
+
+def cases():
+    for path in NOTEBOOKS:
+        for index, cell in code_cells(nbformat.read(path, as_version=4)):
+            yield pytest.param(path, index, id=f"{path.stem}::cell {index} ({nbcheck.kind(cell)})",
+                               marks=[pytest.mark.notebooks, pytest.mark.xdist_group(path.stem)])
+
+
+_runs = {}
+
+
+def fresh_run(path):
+    """The notebook executed top to bottom in a fresh kernel, once per test session and worker.
+    Errors do not stop the run, so that every cell gets its own verdict."""
+    if path not in _runs:
+        nb = run_notebooks.clear(nbformat.read(path, as_version=4))
+        try:
+            _runs[path] = run_notebooks.execute(nb, path.parent, CPU, allow_errors=True)
+        except Exception as e:  # a timeout or a dead kernel: every cell of it fails, quickly
+            _runs[path] = e
+    if isinstance(_runs[path], Exception):
+        pytest.fail(f"{path.name} did not run to the end (cpu: {CPU}): {type(_runs[path]).__name__}: {_runs[path]}")
+    return _runs[path]
+
+
+@pytest.mark.parametrize("path, index", list(cases()))
+def test_cell_shows_what_was_committed(path, index):
+    stored = nbformat.read(path, as_version=4).cells[index]
+    fresh = fresh_run(path).cells[index]
+    try:
+        nbcheck.check_cell(path.stem, stored, fresh)
+    except nbcheck.OutputMismatch as e:
+        pytest.fail(f"{path.name}, cell {index} ({nbcheck.kind(stored)}; cpu: {CPU}): {e}", pytrace=False)
