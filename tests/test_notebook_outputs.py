@@ -6,10 +6,12 @@ committed with it, cell by cell, by the rules of nbcheck.py.
 
 Each code cell is one test, named after its notebook and its index (counted from 0, as
 JupyterLab and the hygiene test count). A notebook runs once, on the first of its cells
-to be checked; pytest-xdist keeps a notebook's cells on one worker (`xdist_group`), so two
-notebooks run at once on two cores.
+to be checked, in a process of its own (tools/run_notebooks.py, as `./course regen` runs
+it; in this process, nbclient's event loop would meet Playwright's); pytest-xdist keeps a
+notebook's cells on one worker (`xdist_group`), so two notebooks run at once on two cores.
 """
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -40,24 +42,28 @@ def cases():
 _runs = {}
 
 
-def fresh_run(path):
+@pytest.fixture(scope="session")
+def run_folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("notebook-runs")
+
+
+def fresh_run(path, folder):
     """The notebook executed top to bottom in a fresh kernel, once per test session and worker.
     Errors do not stop the run, so that every cell gets its own verdict."""
     if path not in _runs:
-        nb = run_notebooks.clear(nbformat.read(path, as_version=4))
-        try:
-            _runs[path] = run_notebooks.execute(nb, path.parent, CPU, allow_errors=True)
-        except Exception as e:  # a timeout or a dead kernel: every cell of it fails, quickly
-            _runs[path] = e
-    if isinstance(_runs[path], Exception):
-        pytest.fail(f"{path.name} did not run to the end (cpu: {CPU}): {type(_runs[path]).__name__}: {_runs[path]}")
+        done = subprocess.run([sys.executable, str(ROOT / "tools" / "run_notebooks.py"), "--cpu", CPU,
+                               "--into", str(folder), str(path)], capture_output=True, text=True)
+        _runs[path] = nbformat.read(folder / path.name, as_version=4) if done.returncode == 0 else \
+            f"exit {done.returncode}\n{done.stderr[-3000:]}"
+    if isinstance(_runs[path], str):   # a timeout or a dead kernel: every cell of it fails, quickly
+        pytest.fail(f"{path.name} did not run to the end (cpu: {CPU}): {_runs[path]}", pytrace=False)
     return _runs[path]
 
 
 @pytest.mark.parametrize("path, index", list(cases()))
-def test_cell_shows_what_was_committed(path, index):
+def test_cell_shows_what_was_committed(path, index, run_folder):
     stored = nbformat.read(path, as_version=4).cells[index]
-    fresh = fresh_run(path).cells[index]
+    fresh = fresh_run(path, run_folder).cells[index]
     try:
         nbcheck.check_cell(path.stem, stored, fresh)
     except nbcheck.OutputMismatch as e:

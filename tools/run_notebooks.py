@@ -2,9 +2,12 @@
 on this CPU or on an emulated older class of CPU.
 
     python tools/run_notebooks.py [--cpu CLASS] [-j JOBS] [NOTEBOOK ...]   # ./course regen runs this
+    python tools/run_notebooks.py --into DIR NOTEBOOK                     # the notebook checks run this
 
 Each notebook is cleared (outputs, execution counts, timing metadata), executed top to
-bottom, and written back in place. Without NOTEBOOK, every numbered notebook in notebooks/.
+bottom, and written back in place; or, with --into, written into DIR, its run going on after
+an error, so that every cell can be compared. Without NOTEBOOK, every numbered notebook in
+notebooks/.
 
 Floating-point results depend on the class of CPU: NumPy's SIMD kernels (tanh, exp, sums),
 OpenBLAS and PyTorch (ATen, oneDNN) each pick a code path by CPU, and each path rounds
@@ -78,11 +81,12 @@ def execute(nb, folder, cpu="native", allow_errors=False):
     return nb
 
 
-def regenerate(path, cpu="native"):
+def regenerate(path, cpu="native", into=None):
+    """Clear and run the notebook at `path`; write it back, or into the folder `into`."""
     path = Path(path)
     nb = clear(nbformat.read(path, as_version=4))
-    execute(nb, path.parent, cpu)
-    nbformat.write(nb, path)
+    execute(nb, path.parent, cpu, allow_errors=into is not None)
+    nbformat.write(nb, path if into is None else Path(into) / path.name)
     return path.name
 
 
@@ -93,6 +97,8 @@ def main(argv=None):
                         help="the CPU class to run the kernels as (default: $COURSE_CPU, else native)")
     parser.add_argument("-j", "--jobs", type=int, default=min(2, os.cpu_count() or 1),
                         help="notebooks run at once (default: 2, or 1 on a 1-core machine)")
+    parser.add_argument("--into", type=Path, help="write the executed notebooks into this folder, going on "
+                                                  "after errors, and leave the originals as they are")
     args = parser.parse_args(argv)
     paths = args.notebooks or numbered_notebooks()
     missing = [str(p) for p in paths if not p.is_file()]
@@ -100,9 +106,11 @@ def main(argv=None):
         parser.error(f"no such notebook: {', '.join(missing)}")
     # Longest first, so that the last notebook to finish is a short one.
     paths = sorted(paths, key=lambda p: -expected_seconds(p))
+    if args.into:
+        args.into.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        for name in pool.map(regenerate, paths, [args.cpu] * len(paths)):
-            print(f"regenerated {name} (cpu: {args.cpu})", flush=True)
+        for name in pool.map(regenerate, paths, [args.cpu] * len(paths), [args.into] * len(paths)):
+            print(f"{'ran' if args.into else 'regenerated'} {name} (cpu: {args.cpu})", flush=True)
 
 
 # Run All time of each notebook on a 2-core machine, in seconds (README, "Timing a session"):
