@@ -1,12 +1,18 @@
-"""Test order for two cores: the slow notebook runs first, longest first, then everything else.
+"""Test order and grouping for two cores: a notebook's tests together, the longest first.
 
-`./course test` runs pytest-xdist with two workers and `--dist loadgroup`: the tests of one
-notebook (its output checks and its student copy in JupyterLab) share an `xdist_group`, so
-they run on one worker, and the workers take groups in the order below. Starting with the
-longest notebook keeps both cores busy to the end; the short unit tests fill the gaps.
+`./course test` runs pytest-xdist with two workers. The tests of one notebook (its output
+checks and its student copy in JupyterLab) form one unit of work, which one worker runs,
+so that the notebook is executed once per purpose; units are handed out longest notebook
+first, so both cores stay busy to the end, and the short unit tests fill the gaps.
+
+(xdist's own `--dist loadgroup` would do the grouping, but it marks groups by rewriting
+the tests' ids, which pytest 9 no longer allows; so this file gives xdist a scheduler.)
 """
+import re
 import sys
 from pathlib import Path
+
+import pytest
 
 from lecture_utils import use_one_thread
 
@@ -17,11 +23,40 @@ from run_notebooks import expected_seconds  # noqa: E402
 # oversubscribe the cores (each notebook's kernel pins itself the same way).
 use_one_thread()
 
+GROUPED = ("tests/test_notebook_outputs.py::", "tests/test_lab_browser.py::")
+
+
+def notebook_of(nodeid):
+    """The notebook whose unit of work a test belongs to (e.g. '06_gru'), or None."""
+    match = re.search(r"\[(\d\d_[a-z0-9_]+)[\] ]", nodeid) if nodeid.startswith(GROUPED) else None
+    return match and match.group(1)
+
 
 def pytest_collection_modifyitems(items):
     def order(item):
-        group = item.get_closest_marker("xdist_group")
-        if group is None:
-            return (1, 0)
-        return (0, -expected_seconds(group.kwargs.get("name", group.args[0] if group.args else "")))
-    items.sort(key=order)   # stable: within a group, and among the unit tests, the order is kept
+        notebook = notebook_of(item.nodeid)
+        return (0, -expected_seconds(notebook)) if notebook else (1, 0)
+    items.sort(key=order)   # stable: within a notebook, and among the other tests, the order is kept
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium per worker, for every browser test (Playwright's synchronous API
+    allows one at a time in a process)."""
+    from chromium import browser
+    with browser() as b:
+        yield b
+
+
+def pytest_xdist_make_scheduler(config, log):
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByNotebook(LoadScopeScheduling):
+        """xdist's scheduling by scope, where a notebook's tests are one scope and every
+        other test module is one (its module-scoped fixtures are then set up once)."""
+
+        def _split_scope(self, nodeid):
+            return notebook_of(nodeid) or super()._split_scope(nodeid)
+
+    config.option.loadscopereorder = False   # keep the order above
+    return ByNotebook(config, log)

@@ -14,7 +14,6 @@ from urllib.parse import unquote, urlparse
 import nbformat
 import pytest
 
-from chromium import browser
 
 ROOT = Path(__file__).parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -103,9 +102,8 @@ def site(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def chrome():
-    with browser() as b:
-        yield b
+def chrome(chromium):   # conftest.py's, shared with the JupyterLab tests
+    return chromium
 
 
 def test_no_page_names_a_network_url_to_load(site):

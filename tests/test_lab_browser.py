@@ -27,7 +27,7 @@ import nbformat
 import pytest
 
 import nbcheck
-from chromium import browser, require_chromium
+from chromium import require_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
@@ -137,8 +137,8 @@ class Lab:
                 self.proc.wait()
 
 
-# One lab and one browser per worker, for the whole session: the notebooks' tests come in
-# groups (conftest.py), and a module-scoped server would be restarted between groups.
+# One lab per worker, for the whole session: the notebooks' tests come in groups
+# (conftest.py), and a module-scoped server would be restarted between groups.
 @pytest.fixture(scope="session")
 def lab(tmp_path_factory):
     require_chromium()  # skip before starting a server we would not use
@@ -150,12 +150,6 @@ def lab(tmp_path_factory):
         yield server
     finally:
         server.stop()
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    with browser() as b:
-        yield b
 
 
 def run_all(lab, chromium, name, goes_on):
@@ -185,8 +179,7 @@ def run_all(lab, chromium, name, goes_on):
         lab.close_sessions()
 
 
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=[pytest.mark.browser, pytest.mark.xdist_group(p.stem)])
-                                  for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=pytest.mark.browser) for p in NOTEBOOKS])
 def test_student_copy_runs_in_jupyterlab_and_matches_the_answer_key(lab, chromium, path):
     key = nbformat.read(path, as_version=4)
     copy = nbformat.read(lab.notebooks / path.name, as_version=4)

@@ -7,8 +7,9 @@ committed with it, cell by cell, by the rules of nbcheck.py.
 Each code cell is one test, named after its notebook and its index (counted from 0, as
 JupyterLab and the hygiene test count). A notebook runs once, on the first of its cells
 to be checked, in a process of its own (tools/run_notebooks.py, as `./course regen` runs
-it; in this process, nbclient's event loop would meet Playwright's); pytest-xdist keeps a
-notebook's cells on one worker (`xdist_group`), so two notebooks run at once on two cores.
+it; in this process, nbclient's event loop would meet Playwright's); tests/conftest.py
+keeps a notebook's cells on one pytest-xdist worker, so two notebooks run at once on two
+cores.
 """
 import os
 import subprocess
@@ -35,8 +36,8 @@ def code_cells(nb):
 def cases():
     for path in NOTEBOOKS:
         for index, cell in code_cells(nbformat.read(path, as_version=4)):
-            yield pytest.param(path, index, id=f"{path.stem}::cell {index} ({nbcheck.kind(cell)})",
-                               marks=[pytest.mark.notebooks, pytest.mark.xdist_group(path.stem)])
+            yield pytest.param(path, index, id=f"{path.stem} cell {index} {nbcheck.kind(cell)}",
+                               marks=pytest.mark.notebooks)
 
 
 _runs = {}
