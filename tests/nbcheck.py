@@ -80,12 +80,17 @@ def output_text(outputs):
     return text
 
 
+def _measured(text, match):
+    """Whether a number is measured, as opposed to a count: printed with a decimal point,
+    an exponent or a percent sign."""
+    token = match.group()
+    return "." in token or "e" in token.lower() or text[match.end():match.end() + 1] == "%"
+
+
 def numbers(text):
-    """Every number in the text: (its text, its value, whether it is measured), where measured
-    means printed with a decimal point, an exponent or a percent sign; integers are counts."""
-    return [(m.group(), float(m.group().replace(",", "")),
-             "." in m.group() or "e" in m.group().lower() or text[m.end():m.end() + 1] == "%",
-             text.count("\n", 0, m.start())) for m in NUMBER.finditer(text)]
+    """Every number in the text: (its text, its value, whether it is measured, its line)."""
+    return [(m.group(), float(m.group().replace(",", "")), _measured(text, m), text.count("\n", 0, m.start()))
+            for m in NUMBER.finditer(text)]
 
 
 def last_digit(token):
@@ -108,12 +113,8 @@ def within(got, want, token, tolerance):
 def skeleton(text):
     """The text with every measured number replaced by '#' and runs of spaces by one space,
     so that a number printed one digit wider does not count as a changed word."""
-    out, last = [], 0
-    for m in NUMBER.finditer(text):
-        measured = "." in m.group() or "e" in m.group().lower() or text[m.end():m.end() + 1] == "%"
-        out += [text[last:m.start()], "#" if measured else m.group()]
-        last = m.end()
-    return re.sub(r"[ \t]+", " ", "".join(out) + text[last:])
+    text = NUMBER.sub(lambda m: "#" if _measured(text, m) else m.group(), text)
+    return re.sub(r"[ \t]+", " ", text)
 
 
 def describe(tolerance):
