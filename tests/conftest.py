@@ -48,6 +48,7 @@ def chromium():
         yield b
 
 
+@pytest.hookimpl(optionalhook=True)   # a hook of pytest-xdist: `-p no:xdist` still works
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 

@@ -5,8 +5,8 @@ a unit's activation over a text: another CPU rounds the last bit of one training
 differently, training amplifies it, and the sample or the picture changes. Each function
 below checks, for one cell (named by notebook and cell id, and tagged
 ``"nbcheck": {"compare": "claims"}`` in the notebook), what the lesson's prose claims about
-it, with thresholds that held on every CPU class measured (README, "Notebook checks").
-Whatever in the output is exact (headers, counts, shapes) is still compared exactly.
+it, with thresholds that held on every CPU class measured (README, "Tests, and notebook
+checks"). The exact parts a claim relies on (headers, stages, counts) it compares exactly.
 
 Each takes the fresh output text and the committed one (nbcheck.output_text), and raises
 nbcheck.OutputMismatch, via `claim_that`, when a claim fails.
@@ -91,7 +91,7 @@ def paragraph_samples(got, want):
     shakespeare = load_corpus("shakespeare")
     paragraph = shakespeare[:shakespeare.index("\n\nAll:\nWe know't")]
     samples = [body.strip("\n") for _, body in split_on(steps, got)]
-    claim_that(all(len(s) == 121 and s[0] == "F" for s in samples), "each sample is 'F' and 120 characters")
+    claim_that(len(samples) == 3, "three samples")
     claim_that(":\n" in samples[0], "the first sample already has a name, a colon and a line break")
     phrase = max(longest_shared(s, paragraph) for s in samples[1:])
     claim_that(phrase >= 20, f"whole phrases come back: the longest stretch of the paragraph in a later sample "
@@ -137,6 +137,7 @@ def truncation_table(got, want):
     """'The loss after the same reading is best at small k here ... full BPTT ... ends worse than
     a uniform guess (ln 65 = 4.17).' Updates and memory are exact."""
     rows = lambda text: re.findall(r"^\s*(\d+(?: \(full\))?)\s+([\d,]+)\s+([\d.]+) MB\s+([\d.]+)$", text, re.M)
+    claim_that(len(rows(got)) == 4, "four truncation lengths")
     claim_that([r[:3] for r in rows(got)] == [r[:3] for r in rows(want)],
                f"k, updates and memory per update are exact: {[r[:3] for r in rows(want)]}")
     losses = [float(r[3]) for r in rows(got)]
@@ -189,17 +190,17 @@ def lstm_against_rnn(got, want):
 
 # ---- 07: character LMs on real text ----
 
-def stages(got, want, corpus, vocabulary):
-    """The samples printed by watch_char_model, as {stage: (loss, sample)}; the stages and
-    their losses checked against the committed ones."""
+def stages(got, want, prime, vocabulary):
+    """The samples printed by watch_char_model, as {stage: (loss, sample without its prime)};
+    the stages, exactly, and their losses, to 0.05, checked against the committed ones."""
     head = r"━━ .*"
-    claim_that([re.sub(r"[\d.]+ \(", "# (", h) for h in headers(head, got)]
-               == [re.sub(r"[\d.]+ \(", "# (", h) for h in headers(head, want)], "the stages are as committed")
     numbers_within("\n".join(headers(head, got)), "\n".join(headers(head, want)), abs=0.05)
     out = {}
     for header, body in split_on(head, got):
         stage = "shipped" if "shipped" in header else int(re.search(r"after (\d+) steps", header)[1])
-        out[stage] = (float(re.search(r"validation loss ([\d.]+)", header)[1]), body.strip("\n"))
+        body = body.strip("\n")
+        claim_that(body.startswith(prime), f"each sample starts with the prime {prime!r}")
+        out[stage] = (float(re.search(r"validation loss ([\d.]+)", header)[1]), body[len(prime):])
     claim_that(abs(out[0][0] - math.log(vocabulary)) < 0.1,
                f"untrained, the loss is about ln {vocabulary} = {math.log(vocabulary):.2f}: {out[0][0]}")
     return out
@@ -210,7 +211,7 @@ def shakespeare_as_it_learns(got, want):
     """'The form of the text is learnt long before its sense': real words grow with training;
     at 400 steps 'a name in capitals, a colon, a line break'; the shipped model writes
     'nearly every word real, and speakers ... take turns'."""
-    out = stages(got, want, "shakespeare", 65)
+    out = stages(got, want, "ROMEO:\n", 65)
     share = {stage: known(text) for stage, (_, text) in out.items()}
     claim_that(share[0] < 0.15 < share[50] < share[400], f"real words grow with training: {share}")
     claim_that(speaker_lines(out[400][1]), "after 400 steps, a speaker's name and a colon on a line")
@@ -222,7 +223,7 @@ def shakespeare_as_it_learns(got, want):
 def c_as_it_learns(got, want):
     """C code: noise, then statements with ';' and braces; the shipped model writes C-like
     declarations, names in the stb style and a // comment."""
-    out = stages(got, want, "c", 97)
+    out = stages(got, want, "static int ", 97)
     claim_that(out[0][0] > out[50][0] > out[150][0] > out[400][0] > out["shipped"][0],
                f"the loss falls at every stage: {[loss for loss, _ in out.values()]}")
     early, late = out[150][1], out[400][1]
@@ -240,13 +241,13 @@ def temperature_table(got, want):
     ... High temperature (1.5): nine words in ten are different, but only 55% of them exist.'"""
     row = r"^\s+([\d.]+)\s+([\d.]+)%\s+([\d.]+)%   (.*)$"
     rows_got, rows_want = re.findall(row, got, re.M), re.findall(row, want, re.M)
-    claim_that([r[0] for r in rows_got] == [r[0] for r in rows_want], "the temperatures 0.2 to 1.5")
+    claim_that(len(rows_got) == 5 and [r[0] for r in rows_got] == [r[0] for r in rows_want],
+               "a row for each temperature, 0.2 to 1.5")
     table = lambda rows: "\n".join(f"{t} {k}% {d}%" for t, k, d, _ in rows)
     numbers_within(table(rows_got), table(rows_want), abs=3.0)   # percentage points
     real, distinct = [float(r[1]) for r in rows_got], [float(r[2]) for r in rows_got]
     claim_that(real == sorted(real, reverse=True), f"fewer real words at each higher temperature: {real}")
     claim_that(distinct == sorted(distinct), f"more distinct words at each higher temperature: {distinct}")
-    claim_that(all(len(r[3]) >= 140 for r in rows_got), "each row shows the sample's opening")
 
 
 def colours(picture):

@@ -30,8 +30,7 @@ import nbcheck
 from chromium import require_chromium
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import run_notebooks  # noqa: E402  (tools/ is a folder of scripts, not a package)
+import run_notebooks  # noqa: E402  (tools/, a folder of scripts, is on sys.path: conftest.py)
 import student_copies  # noqa: E402
 
 NOTEBOOKS = run_notebooks.numbered_notebooks()
@@ -41,9 +40,10 @@ LAB_CPU = os.environ.get("COURSE_LAB_CPU") or os.environ.get("COURSE_CPU", "nati
 
 # Evaluated in the page: the open notebook's panel, or null while the lab is loading.
 PANEL = "window.jupyterapp?.shell?.currentWidget"
-# Kernel state, and per code cell its execution count and outputs (images left out). Returns
+# Kernel state, and per code cell its execution count and whether it shows an error. Returns
 # null until Run All is over: every cell ran and the kernel is idle, or an error outside the
-# exercises (given as `goesOn`, the cells tagged raises-exception) stopped it.
+# exercises (given as `goesOn`, the cells tagged raises-exception) stopped it. Polled every
+# second, so it stays light: the outputs are read once, at the end (OUTPUTS).
 PROGRESS = """(goesOn) => {
     const panel = %s;
     const kernel = panel.sessionContext.session?.kernel;
@@ -51,23 +51,35 @@ PROGRESS = """(goesOn) => {
     for (let i = 0; i < panel.content.model.cells.length; i++) {
         const cell = panel.content.model.cells.get(i);
         if (cell.type !== 'code' || !cell.sharedModel.getSource().trim()) continue;
-        const outputs = [];
-        for (let j = 0; j < cell.outputs.length; j++) {
-            const out = cell.outputs.get(j).toJSON();
-            if (out.data) for (const mime of Object.keys(out.data)) if (mime.startsWith('image/')) delete out.data[mime];
-            delete out.traceback;
-            outputs.push(out);
-        }
-        cells.push({index: i, count: cell.executionCount, outputs});
+        let errored = false;
+        for (let j = 0; j < cell.outputs.length; j++) errored ||= cell.outputs.get(j).type === 'error';
+        cells.push({index: i, count: cell.executionCount, errored});
     }
     const status = window.__kernelTrouble ?? kernel?.status ?? 'no kernel';
     const state = {status, cells, failed: window.__runAllError ?? null};
     const idle = status === 'idle';
     const done = cells.every(c => c.count != null);
-    const stopped = cells.some(c => !goesOn.includes(c.index) && c.outputs.some(o => o.output_type === 'error'));
+    const stopped = cells.some(c => c.errored && !goesOn.includes(c.index));
     // A dead or restarted kernel never finishes: report it rather than wait it out.
     const broken = ['dead', 'restarting', 'autorestarting', 'no kernel'].includes(status);
     return (idle && (done || stopped)) || broken || state.failed ? state : null;
+}""" % PANEL
+# Every code cell's outputs as nbformat JSON, images and tracebacks left out: {index: [output]}.
+OUTPUTS = """() => {
+    const panel = %s;
+    const outputs = {};
+    for (let i = 0; i < panel.content.model.cells.length; i++) {
+        const cell = panel.content.model.cells.get(i);
+        if (cell.type !== 'code') continue;
+        outputs[i] = [];
+        for (let j = 0; j < cell.outputs.length; j++) {
+            const out = cell.outputs.get(j).toJSON();
+            if (out.data) for (const mime of Object.keys(out.data)) if (mime.startsWith('image/')) delete out.data[mime];
+            delete out.traceback;
+            outputs[i].push(out);
+        }
+    }
+    return outputs;
 }""" % PANEL
 
 
@@ -153,7 +165,8 @@ def lab(tmp_path_factory):
 
 
 def run_all(lab, chromium, name, goes_on):
-    """Open `name` in the lab, Run All, and return the final state PROGRESS reports."""
+    """Open `name` in the lab, Run All, and return the final state PROGRESS reports, with
+    each cell's outputs."""
     page = chromium.new_page()
     try:
         # ?reset: start from a clean workspace, with only this notebook open.
@@ -171,7 +184,11 @@ def run_all(lab, chromium, name, goes_on):
             window.jupyterapp.commands.execute('notebook:run-all-cells')
                 .catch(e => {{ window.__runAllError = String(e); }});
         }}""")
-        return page.wait_for_function(PROGRESS, arg=goes_on, timeout=RUN_TIMEOUT_S * 1000, polling=1000).json_value()
+        state = page.wait_for_function(PROGRESS, arg=goes_on, timeout=RUN_TIMEOUT_S * 1000, polling=1000).json_value()
+        outputs = page.evaluate(OUTPUTS)
+        for cell in state["cells"]:
+            cell["outputs"] = outputs[str(cell["index"])]
+        return state
     except Exception as e:
         pytest.fail(f"{name}: {type(e).__name__}: {e}\n{lab.tail()}")
     finally:

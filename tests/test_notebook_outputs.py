@@ -22,8 +22,7 @@ import pytest
 import nbcheck
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import run_notebooks  # noqa: E402  (tools/ is a folder of scripts, not a package)
+import run_notebooks  # noqa: E402  (tools/, a folder of scripts, is on sys.path: conftest.py)
 
 CPU = os.environ.get("COURSE_CPU", "native")
 NOTEBOOKS = run_notebooks.numbered_notebooks()

@@ -19,7 +19,7 @@ NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 MACHINE_SPECIFIC = re.compile(
     r"(/tmp/|/root/|/home/\w+|/work/|/Users/\w+|[A-Z]:\\|site-packages|\.venv|ipykernel_\d+)"
 )
-IGNORED = {nbcheck.IGNORE_TAG, "nbval-skip"}
+IGNORED = {nbcheck.IGNORE_TAG}
 
 
 def code_cells(nb):
@@ -118,12 +118,16 @@ def test_every_cell_not_compared_strictly_says_why_and_how(notebook):
                 f"{where} ({cell.get('id')}): no claim check for it in tests/notebook_claims.py"
 
 
-def test_every_claim_check_has_its_cell():
+def test_every_claim_check_has_its_cell_and_holds_on_the_committed_output():
     cells = {(path.stem, c.get("id")): c for path in NOTEBOOKS
              for c in json.loads(path.read_text(encoding="utf-8"))["cells"]}
     for key, claim in CLAIMS.items():
         assert key in cells, f"{claim.__name__}: no cell {key[1]} in {key[0]}.ipynb"
         assert nbcheck.kind(cells[key]) == "claims", f"{claim.__name__}: cell {key[1]} is not compared by claims"
+        # What the claims read must be there: an output that no longer parses fails here,
+        # not only on another machine.
+        committed = nbcheck.output_text(cells[key]["outputs"])
+        claim(committed, committed)
 
 
 def test_kernel_and_size(notebook):

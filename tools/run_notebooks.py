@@ -10,8 +10,8 @@ an error, so that every cell can be compared. Without NOTEBOOK, every numbered n
 notebooks/.
 
 Floating-point results depend on the class of CPU: NumPy's SIMD kernels (tanh, exp, sums),
-OpenBLAS and PyTorch (ATen, oneDNN) each pick a code path by CPU, and each path rounds
-differently. `--cpu` runs the kernels as on another class, by the environment variables
+OpenBLAS, and PyTorch's ATen, oneDNN and MKL (its float32 matrix products) each pick a code
+path by CPU, and each path rounds differently. `--cpu` runs the kernels as on another class, by the environment variables
 the libraries read at start-up, so that one machine can test what learners' machines do:
 
     native      this machine as it is
@@ -41,12 +41,14 @@ CPU_CLASSES = {
         "OPENBLAS_CORETYPE": "Haswell",
         "ATEN_CPU_CAPABILITY": "avx2",
         "ONEDNN_MAX_CPU_ISA": "AVX2",
+        "MKL_ENABLE_INSTRUCTIONS": "AVX2",
     },
     "x86-64-v2": {
         "NPY_DISABLE_CPU_FEATURES": "X86_V3 X86_V4 AVX512_ICL AVX512_SPR",
         "OPENBLAS_CORETYPE": "Nehalem",
         "ATEN_CPU_CAPABILITY": "default",
         "ONEDNN_MAX_CPU_ISA": "SSE41",
+        "MKL_ENABLE_INSTRUCTIONS": "SSE4_2",
     },
 }
 # As ./course sets them: no progress bars, a fixed hash seed.
