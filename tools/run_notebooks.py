@@ -110,9 +110,14 @@ def main(argv=None):
     paths = sorted(paths, key=lambda p: -expected_seconds(p))
     if args.into:
         args.into.mkdir(parents=True, exist_ok=True)
-    with ProcessPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+    done = f"{'ran' if args.into else 'regenerated'} {{}} (cpu: {args.cpu})"
+    if len(paths) == 1 or args.jobs <= 1:   # in this process: no pool to start
+        for path in paths:
+            print(done.format(regenerate(path, args.cpu, args.into)), flush=True)
+        return
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         for name in pool.map(regenerate, paths, [args.cpu] * len(paths), [args.into] * len(paths)):
-            print(f"{'ran' if args.into else 'regenerated'} {name} (cpu: {args.cpu})", flush=True)
+            print(done.format(name), flush=True)
 
 
 # Run All time of each notebook on a 2-core machine, in seconds (README, "Timing a session"):
