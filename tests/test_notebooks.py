@@ -26,20 +26,19 @@ def code_cells(nb):
     return [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
 
 
-def output_text(output):
+def one_output_text(output):
     parts = [output.get("text", "")] + [v for k, v in output.get("data", {}).items() if k.startswith("text/")]
     return "".join("".join(p) if isinstance(p, list) else p for p in parts)
 
 
 @pytest.fixture(params=NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
-def notebook(request):
-    nb = json.loads(request.param.read_text(encoding="utf-8"))
-    nb["metadata"]["_stem"] = request.param.stem   # in memory only, for the claim registry
-    return nb
+def notebook_path(request):
+    return request.param
 
 
-def stem(notebook):
-    return notebook["metadata"]["_stem"]
+@pytest.fixture
+def notebook(notebook_path):
+    return json.loads(notebook_path.read_text(encoding="utf-8"))
 
 
 def test_notebooks_exist_and_are_numbered():
@@ -61,13 +60,13 @@ def test_no_errors_or_stderr(notebook):
             if out["output_type"] == "error":
                 assert "raises-exception" in tags, f"code cell {i}: stored error {out['ename']}: {out['evalue']}"
             assert not (out["output_type"] == "stream" and out["name"] == "stderr"), \
-                f"code cell {i}: stderr stored (a warning or a progress bar?): {output_text(out)[:200]!r}"
+                f"code cell {i}: stderr stored (a warning or a progress bar?): {one_output_text(out)[:200]!r}"
 
 
 def test_no_machine_specific_or_unstable_text(notebook):
     for i, cell in enumerate(code_cells(notebook)):
         for out in cell["outputs"]:
-            text = output_text(out)
+            text = one_output_text(out)
             found = MACHINE_SPECIFIC.search(text)
             assert not found, f"code cell {i}: machine-specific text {found.group(0)!r}"
             # A figure's repr as the cell's value changes with the figure: end with plt.show().
@@ -92,7 +91,7 @@ def test_ignored_cells_are_few_and_say_why(notebook):
             f"an ignored cell must say in a comment why the notebook check ignores it:\n{source}"
 
 
-def test_every_cell_not_compared_strictly_says_why_and_how(notebook):
+def test_every_cell_not_compared_strictly_says_why_and_how(notebook_path, notebook):
     for i, cell in enumerate(notebook["cells"]):
         spec = cell["metadata"].get("nbcheck")
         if spec is None:
@@ -114,7 +113,7 @@ def test_every_cell_not_compared_strictly_says_why_and_how(notebook):
                 assert any(re.search(spec["lines"], line) for line in text.split("\n")), \
                     f"{where}: lines {spec['lines']!r} matches no line of the output"
         else:
-            assert (stem(notebook), cell.get("id")) in CLAIMS, \
+            assert (notebook_path.stem, cell.get("id")) in CLAIMS, \
                 f"{where} ({cell.get('id')}): no claim check for it in tests/notebook_claims.py"
 
 
