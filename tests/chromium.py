@@ -25,6 +25,15 @@ def _executable():
     return CHROMIUM if os.path.exists(CHROMIUM) else shutil.which(CHROMIUM)
 
 
+def available():
+    """Whether Playwright and a Chromium for it are installed."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return False
+    return _executable() is not None
+
+
 def require_chromium():
     """Skip (or, under COURSE_REQUIRE_BROWSER=1, fail) when no Chromium is installed."""
     pytest.importorskip("playwright.sync_api", reason="pip install playwright (the [test] extra)")

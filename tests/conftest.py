@@ -16,7 +16,8 @@ import pytest
 
 from lecture_utils import use_one_thread
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
 from run_notebooks import expected_seconds  # noqa: E402
 
 # Two workers on two cores: each worker's own PyTorch and BLAS on one thread, or they would
@@ -37,6 +38,37 @@ def pytest_collection_modifyitems(items):
         notebook = notebook_of(item.nodeid)
         return (0, -expected_seconds(notebook)) if notebook else (1, 0)
     items.sort(key=order)   # stable: within a notebook, and among the other tests, the order is kept
+
+
+@pytest.fixture(scope="session")
+def notebook_runs(request, tmp_path_factory):
+    """Each notebook's one run this session, on this worker (notebook_runs.py)."""
+    from notebook_runs import NotebookRuns
+    return NotebookRuns(request.session, tmp_path_factory.mktemp("notebook-runs"))
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory):
+    """JupyterLab serving the student copies (outputs cleared), one server per worker for the
+    whole session: the notebooks' tests come in groups, and a module-scoped server would be
+    restarted between groups. Its autosave never touches the committed notebooks."""
+    from chromium import require_chromium
+    from lab import Lab, LabError
+    from notebook_runs import CPU
+    from student_copies import write_student_copies
+
+    require_chromium()   # skip (or fail, in CI) before starting a server we would not use
+    root = tmp_path_factory.mktemp("lab")
+    write_student_copies(ROOT / "notebooks", root / "notebooks")
+    server = Lab(root / "notebooks", root / "jupyter", CPU)
+    try:
+        try:
+            server.wait_until_up()
+        except LabError as e:
+            pytest.fail(str(e), pytrace=False)
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture(scope="session")
