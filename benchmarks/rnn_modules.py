@@ -1,7 +1,7 @@
 """Benchmark: forward + backward time of one batch for the three cells, run three ways.
 
 - "loop": `Recurrent` stepping our from-scratch cell in Python (what the lessons show);
-- "fused": our cell made with fused=True, so `Recurrent` runs PyTorch's loop with its weights;
+- "fused": our cell in `Recurrent(cell, fused=True)`, which runs PyTorch's loop with its weights;
 - "torch": PyTorch's nn.RNN / nn.LSTM / nn.GRU itself.
 
 At 1 and 2 threads, for the adding problem's size (N = 64, T = 100, D = 2, H = 32) and a
@@ -30,7 +30,7 @@ def main():
             for kind, (cell_cls, module_cls) in KINDS.items():
                 torch.manual_seed(0)
                 loop = median_ms(Recurrent(cell_cls(D, H)), x)
-                fused = median_ms(Recurrent(cell_cls(D, H, fused=True)), x)
+                fused = median_ms(Recurrent(cell_cls(D, H), fused=True), x)
                 torch_ms = median_ms(module_cls(D, H, batch_first=True), x)
                 print(f"  threads={threads} {kind:4s}  loop {loop:7.1f}   fused {fused:7.1f}   torch {torch_ms:7.1f}")
 

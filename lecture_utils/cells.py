@@ -10,29 +10,14 @@ and an unbatched input (D,) gives an unbatched output.
 every step. A cell's state is either a tensor h_t, or a tuple whose first element is
 h_t (the LSTM's (h_t, C_t)); `Recurrent` needs nothing else to know.
 """
+import contextlib
 import math
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-
-def _check_step_input(cell, x, state_shapes):
-    """Validate x (N, D) or (D,) against the cell; return the batch shape, () or (N,)."""
-    if not torch.is_tensor(x):
-        raise ValueError(f"x must be a tensor; got {type(x).__name__}")
-    if x.dim() not in (1, 2) or x.shape[-1] != cell.input_size:
-        raise ValueError(
-            f"x has shape {tuple(x.shape)}; expected (N, D) or (D,) with D = input_size = {cell.input_size}"
-        )
-    batch = tuple(x.shape[:-1])
-    for name, s in state_shapes:
-        if s is not None and tuple(s) != batch + (cell.hidden_size,):
-            raise ValueError(
-                f"{name} has shape {tuple(s)}; expected {batch + (cell.hidden_size,)}, "
-                f"(N, H) for a batched x or (H,) for an unbatched one"
-            )
-    return batch
+from . import guards
 
 
 class RNNCell(nn.Module):
@@ -48,15 +33,13 @@ class RNNCell(nn.Module):
     """
 
     blocks = 1  # weight blocks stacked in weight_ih and weight_hh: 4 for an LSTM, 3 for a GRU
-    fused_module = nn.RNN  # PyTorch's whole-sequence module with the same weights
+    fused_module = nn.RNN  # PyTorch's whole-sequence module with the same weights (Recurrent's fused=True)
 
-    def __init__(self, input_size, hidden_size, fused=False):
+    def __init__(self, input_size, hidden_size):
         super().__init__()
-        if input_size < 1 or hidden_size < 1:
-            raise ValueError(f"input_size and hidden_size must be at least 1; got {input_size}, {hidden_size}")
+        guards.whole("input_size", input_size)
+        guards.whole("hidden_size", hidden_size)
         self.input_size, self.hidden_size = input_size, hidden_size
-        # fused: let Recurrent run whole sequences through PyTorch's own loop (see there).
-        self.fused = fused
         n = self.blocks * hidden_size
         self.weight_ih = nn.Parameter(torch.empty(n, input_size))
         self.weight_hh = nn.Parameter(torch.empty(n, hidden_size))
@@ -87,7 +70,7 @@ class RNNCell(nn.Module):
         if h is not None and not torch.is_tensor(h):
             raise ValueError(f"h must be a tensor (N, H) or (H,); got a {type(h).__name__} "
                              "(an LSTM's (h, C) state cannot feed this cell)")
-        _check_step_input(self, x, [("h", None if h is None else h.shape)])
+        guards.cell_input(self, x, {"h": h})
         return x.new_zeros(x.shape[:-1] + (self.hidden_size,)) if h is None else h
 
     def step(self, xp, h):
@@ -117,13 +100,14 @@ class LSTMCell(RNNCell):
             state = (zeros, zeros)
         if not isinstance(state, tuple) or len(state) != 2:
             raise ValueError(f"an LSTM's state is a tuple (h, C); got {type(state).__name__}")
-        _check_step_input(self, x, [("h", state[0].shape), ("C", state[1].shape)])
+        guards.cell_input(self, x, {"h": state[0], "C": state[1]})
         return state
 
-    def gates(self, x, state=None):
-        """The four gates (i, f, g, o), each (N, H), for input x and state (h, C)."""
-        h, _ = self.initial_state(x, state)
-        return self._gates(self.project_input(x), h)
+    def gates(self, x, h=None):
+        """The four gates (i, f, g, o), each (N, H), for input x (N, D) and h_{t-1} (N, H)
+        (None: zeros). C_{t-1} does not enter the gates, only the update they make."""
+        guards.cell_input(self, x, {"h": h})
+        return self._gates(self.project_input(x), x.new_zeros(x.shape[:-1] + (self.hidden_size,)) if h is None else h)
 
     def _gates(self, xp, h):
         a = xp + F.linear(h, self.weight_hh, self.bias_hh)
@@ -132,10 +116,10 @@ class LSTMCell(RNNCell):
         return s[..., :H], s[..., H:2 * H], torch.tanh(a[..., 2 * H:3 * H]), s[..., 3 * H:]
 
     def step(self, xp, state):
-        h, c = state
+        h, C = state
         i, f, g, o = self._gates(xp, h)
-        c = f * c + i * g  # additive: the gradient along C only meets the factor f
-        return o * torch.tanh(c), c
+        C = f * C + i * g  # additive: the gradient along C only meets the factor f
+        return o * torch.tanh(C), C
 
 
 class GRUCell(RNNCell):
@@ -155,7 +139,7 @@ class GRUCell(RNNCell):
     fused_module = nn.GRU
 
     def gates(self, x, h=None):
-        """(r, z, n), each (N, H), for input x and state h."""
+        """(r, z, n), each (N, H), for input x (N, D) and h_{t-1} (N, H) (None: zeros)."""
         return self._gates(self.project_input(x), self.initial_state(x, h))
 
     def _gates(self, xp, h):
@@ -182,44 +166,54 @@ class Recurrent(nn.Module):
     With weights copied from a one-layer nn.RNN(batch_first=True), the outputs are equal.
 
     Python runs the loop over time one small step at a time, which is slow for small
-    models (about 8 times slower than PyTorch's own loop for an LSTM of 32 units). A cell
-    made with fused=True is run instead by PyTorch's nn.RNN, nn.LSTM or nn.GRU, with the
-    cell's own weights: the same function and gradients (the tests check it), much
-    faster, but with no per-step view inside (gradients.hidden_grad_norms needs that).
+    models: each step's few arithmetic operations pay Python's overhead. With
+    fused=True (an attribute too: set it on and off at will), one of our cells is run
+    instead by PyTorch's nn.RNN, nn.LSTM or nn.GRU with the cell's own weights: the same
+    function and gradients (the tests check it), much faster, but with no step to look
+    at from inside (`recording` and gradients.hidden_grad_norms need the loop).
     """
 
-    def __init__(self, cell):
+    def __init__(self, cell, fused=False):
         super().__init__()
         for attr in ("input_size", "hidden_size"):
             if not hasattr(cell, attr):
                 raise ValueError(f"a cell needs an {attr} attribute, like torch.nn.RNNCell; {type(cell).__name__} has none")
-        self.cell = cell
+        if fused and not isinstance(cell, RNNCell):
+            raise ValueError(f"fused=True runs one of this package's cells through PyTorch's loop; "
+                             f"{type(cell).__name__} is not one")
+        self.cell, self.fused = cell, fused
         self.input_size, self.hidden_size = cell.input_size, cell.hidden_size
+        self.recorded = None   # while `recording`: the list every step's state is added to
 
     def forward(self, x, state=None):
-        if not torch.is_tensor(x) or x.dim() != 3 or x.shape[1] < 1 or x.shape[2] != self.input_size:
-            shape = tuple(x.shape) if torch.is_tensor(x) else type(x).__name__
-            raise ValueError(
-                f"x has shape {shape}; expected (N, T, D) with T >= 1 and D = input_size = {self.input_size}"
-            )
-        outputs = []
-        if isinstance(self.cell, RNNCell) and self.cell.fused:
+        guards.sequence_input(x, self.input_size)
+        if self.fused:
+            if self.recorded is not None:
+                raise ValueError("a fused Recurrent runs the whole sequence at once, with no step to record: "
+                                 "set its fused = False first")
             return self._fused(x, state)
-        if isinstance(self.cell, RNNCell) and not self.cell._forward_hooks:
+        ours = isinstance(self.cell, RNNCell)
+        if ours:
             # Our cells: the input's share of every step in one matrix product, then the
             # recurrent part step by step. The same arithmetic as calling the cell T times.
-            # (With a forward hook registered, e.g. by gradients.hidden_grad_norms, the cell
-            # is called once per step below instead, so that the hook sees every step.)
             state = self.cell.initial_state(x[:, 0], state)
             xp = self.cell.project_input(x)
-            for t in range(x.shape[1]):
-                state = self.cell.step(xp[:, t], state)
-                outputs.append(hidden_of(state))
-        else:
-            for t in range(x.shape[1]):
-                state = self.cell(x[:, t], state)
-                outputs.append(hidden_of(state))
+        outputs = []
+        for t in range(x.shape[1]):
+            state = self.cell.step(xp[:, t], state) if ours else self.cell(x[:, t], state)
+            outputs.append(hidden_of(state))
+            if self.recorded is not None:
+                self.recorded.append(state)
         return torch.stack(outputs, dim=1), state
+
+    @contextlib.contextmanager
+    def recording(self):
+        """`with rnn.recording() as states:` every step's state, in order, while inside."""
+        self.recorded = []
+        try:
+            yield self.recorded
+        finally:
+            self.recorded = None
 
     def _fused(self, x, state):
         cell = self.cell
@@ -257,9 +251,13 @@ def record_gates(cell, x, state=None):
         trace["C"] = []
     state = cell.initial_state(x[:1], state)
     for x_t in x[:, None, :]:  # (1, D) at a time: a batch of one
-        for name, value in zip(names, cell.gates(x_t, state)):
+        for name, value in zip(names, cell.gates(x_t, hidden_of(state))):
             trace[name].append(value[0])
         state = cell.step(cell.project_input(x_t), state)
         if isinstance(cell, LSTMCell):
             trace["C"].append(state[1][0])
     return {name: torch.stack(values).numpy() for name, values in trace.items()}
+
+
+# The cells by the names the command line and the checkpoints use.
+CELLS = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}

@@ -19,12 +19,11 @@ from importlib import resources
 
 import torch
 
-from .cells import GRUCell, LSTMCell, RNNCell
+from .cells import CELLS
 from .models import CharLM
 from .vocab import Vocabulary
 
 FORMAT, VERSION = "lecture_utils.charlm", 1
-CELLS = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}
 
 
 # Checkpoints shipped with the course, each made by `python -m lecture_utils train`; the
@@ -38,11 +37,12 @@ class CheckpointError(ValueError):
 
 
 def build_model(config, vocab_size):
-    """A fresh CharLM as `config` describes it: cell, embedding_size, hidden_size, dropout."""
+    """A fresh CharLM as `config` describes it: cell, embedding_size, hidden_size, dropout.
+    It runs fused (cells.Recurrent): set model.rnn.fused = False to look inside its steps."""
     if config["cell"] not in CELLS:
         raise ValueError(f"unknown cell {config['cell']!r}; choose one of {sorted(CELLS)}")
-    cell = CELLS[config["cell"]](config["embedding_size"], config["hidden_size"], fused=True)
-    return CharLM(cell, vocab_size, dropout=config.get("dropout", 0.0))
+    cell = CELLS[config["cell"]](config["embedding_size"], config["hidden_size"])
+    return CharLM(cell, vocab_size, dropout=config.get("dropout", 0.0), fused=True)
 
 
 def save_checkpoint(path, model, vocab, config, history=None):

@@ -12,195 +12,34 @@ the answer is wrong, the check also runs the usual mistakes (a missing tanh, gat
 wrong order, a product taken the wrong way round) and, if one of them reproduces the
 learner's numbers, names it.
 
-Tolerance: the cases are float64. A correct answer differs from the reference only by
-rounding, about 1e-15 relative however the sums are ordered; every mistake we know of is
-off by 1e-3 or more. So an element is wrong when |got - want| > 1e-8 (1 + |want|): eight
-orders of magnitude from either side.
-
-A failed check raises `ExerciseError`, which stops "Run All" at the exercise, and which
-IPython shows as its message alone, without a traceback into this file. A function still
-holding the student copy's `raise NotImplementedError` gives `NotImplementedYet`.
+How a verdict is reached and worded (tolerance, errors, the usual mistakes) is in
+verdicts.py.
 """
-import copy
-import functools
 import math
 
 import numpy as np
 import torch
 
-from . import numpy_rnn
+from . import numpy_char_lm, numpy_rnn
 from .gradients import jacobian_products, rnn_jacobians
+from .models import RNN_TYPES
 from .optim import clip_by_norm as _clip_by_norm
-
-TOL = 1e-8
-
-
-class ExerciseError(Exception):
-    """An exercise's answer is wrong; the message says where, by how much, and hints why."""
-
-    def _render_traceback_(self):
-        # IPython calls this instead of printing a traceback: the learner needs the verdict,
-        # not the frames of the checking code.
-        return [f"✗ {line}" if i == 0 else f"  {line}" for i, line in enumerate(str(self).splitlines())]
-
-
-class NotImplementedYet(ExerciseError):
-    """The function is still the student copy's stub."""
-
-
-# ------------------------------------------------------------------------ machinery
-def _describe(names, args):
-    parts = []
-    for name, a in zip(names, args):
-        shape = getattr(a, "shape", None)
-        parts.append(f"{name} {tuple(shape)}" if shape is not None else f"{name}={a!r}")
-    return ", ".join(parts)
-
-
-def _not_implemented(name, fn):
-    return NotImplementedYet(f"{getattr(fn, '__name__', name)} is not implemented yet: write its body where it "
-                             "says `raise NotImplementedError`, then run the cell again.")
-
-
-def _require_callable(name, fn):
-    if not callable(fn):
-        raise ExerciseError(f"pass the function itself, as in checks.{name}(my_{name}); got a {type(fn).__name__}")
-
-
-SHAPE_HINT = "check every shape against the docstring; with examples as rows, h_prev @ W_hh.T has shape (N, H)."
-
-
-def _call(name, fn, names, *args, hint=SHAPE_HINT):
-    """Call the learner's function on copies of args; explain anything it raises."""
-    _require_callable(name, fn)
-    # Copies, so that a function that changes its inputs cannot spoil the reference; but a
-    # random generator is passed as it is: each draw must advance it.
-    args = [a if isinstance(a, np.random.Generator) else copy.deepcopy(a) for a in args]
-    try:
-        return fn(*args)
-    except NotImplementedError:
-        raise _not_implemented(name, fn) from None
-    except ExerciseError:
-        raise
-    except Exception as err:  # the learner's bug, reported as a verdict rather than a crash
-        raise ExerciseError(
-            f"{name}({_describe(names, args)}) raised {type(err).__name__}: {err}\nhint: {hint}") from None
-
-
-def _expect_value_error(name, fn, args, what, why):
-    """Bad input must raise a ValueError that explains it; anything else is a verdict."""
-    _require_callable(name, fn)
-    try:
-        fn(*args)
-    except ValueError:
-        return
-    except NotImplementedError:
-        raise _not_implemented(name, fn) from None
-    except _Drew:
-        raise ExerciseError(f"{name} with {what} went on to draw a sample; check the argument first and raise "
-                            f"a ValueError that says why: {why}") from None
-    except Exception as err:
-        raise ExerciseError(f"{name} with {what} raised {type(err).__name__} ({err}); raise a ValueError "
-                            f"that says why: {why}") from None
-    raise ExerciseError(f"{name} with {what} should raise a ValueError that says why ({why}), not return a value.")
-
-
-class _Drew(Exception):
-    """Raised by _NoDraws: the function used the random generator."""
-
-
-class _NoDraws:
-    """Stands in for the random generator where a function must refuse its input first."""
-
-    def __getattr__(self, attribute):
-        raise _Drew(attribute)
-
-
-def _array(name, what, value, kind="a NumPy array"):
-    if value is None:
-        raise ExerciseError(f"{name} returned None for {what}: is a `return` missing?")
-    if isinstance(value, torch.Tensor):
-        value = value.detach()
-    dtype = getattr(value, "dtype", None)
-    if dtype in (np.float16, np.float32, torch.float16, torch.bfloat16, torch.float32):
-        raise ExerciseError(f"{name}: {what} was computed in {str(dtype).replace('torch.', '')}; the check's "
-                            "inputs are float64, so keep them so (no .astype(np.float32), no .float()): in "
-                            "float32, rounding alone is about 1e-7.")
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ExerciseError(f"{name}: {what} should be {kind}; got {type(value).__name__}") from None
-
-
-def _unpack(name, result, whats):
-    if not isinstance(result, (tuple, list)) or len(result) != len(whats):
-        got = f"a {type(result).__name__}" + (f" of {len(result)}" if isinstance(result, (tuple, list)) else "")
-        raise ExerciseError(f"{name} should return {len(whats)} values ({', '.join(whats)}); it returned {got}")
-    return result
-
-
-def _compare(name, what, got, want, hint, mistakes=()):
-    """Raise ExerciseError unless got equals want to TOL; name a known mistake if one fits.
-
-    mistakes: (hint, array) pairs, what the usual wrong answers would return.
-    """
-    want = np.asarray(want, dtype=np.float64)
-    got = _array(name, what, got, "a number" if want.ndim == 0 else "a NumPy array")
-    if got.shape != want.shape:
-        raise ExerciseError(f"{name}: {what} has shape {got.shape}; expected {want.shape}\nhint: {hint}")
-    err = np.abs(got - want)
-    bad = ~(err <= TOL * (1.0 + np.abs(want)))  # NaN counts as wrong
-    if not bad.any():
-        return
-    for mistake_hint, alt in mistakes:
-        alt = np.asarray(alt, dtype=np.float64)
-        if alt.shape == got.shape and np.allclose(got, alt, rtol=1e-6, atol=1e-9, equal_nan=True):
-            hint = mistake_hint
-            break
-    idx = np.unravel_index(np.argmax(np.where(np.isnan(err), np.inf, err)), err.shape)
-    where = f"{what}[{', '.join(map(str, idx))}]" if idx else what
-    digits = ".6g" if err[idx] > 1e-4 else ".12g"  # enough digits to see the difference
-    raise ExerciseError(
-        f"{name}: {where} is {got[idx]:{digits}}; expected {want[idx]:{digits}} (off by {err[idx]:.2g}). "
-        f"{int(bad.sum())} of {bad.size} elements are wrong.\nhint: {hint}")
-
-
-def _isolated(check):
-    """Run a check without side effects on the notebook around it.
-
-    PyTorch's random state is saved and restored: building a reference module draws
-    random weights, and a lesson's later numbers must not depend on whether the learner
-    ran a check. NumPy's floating-point warnings are off: computing the usual mistakes
-    (exp(1000) without the max subtracted, say) overflows on purpose, and a warning would
-    only distract from the verdict.
-    """
-    @functools.wraps(check)
-    def run(*args, **kwargs):
-        with torch.random.fork_rng(devices=[]), np.errstate(all="ignore"):
-            return check(*args, **kwargs)
-    return run
-
-
-def _passed(name, text):
-    print(f"✓ {name}: {text}")
-
-
-def _rng_arrays(seed, *shapes, scale=1.0):
-    rng = np.random.default_rng(seed)
-    return [scale * rng.standard_normal(s) for s in shapes]
+from .verdicts import (ExerciseError, NoDraws, NotImplementedYet, as_array, call, compare,  # noqa: F401
+                       expect_value_error, isolated, not_implemented, passed, random_arrays, require_callable,
+                       unpack)
 
 
 # ------------------------------------------------------------------- lesson 01
-@_isolated
+@isolated
 def rnn_step(fn):
     """fn(x_t, h_prev, W_xh, W_hh, b) -> h_t (N, H), h_t = tanh(x_t W_xh^T + h_prev W_hh^T + b)."""
     names = ("x_t", "h_prev", "W_xh", "W_hh", "b")
     cases = [(1, 3, 4), (2, 5, 3), (4, 2, 6)]  # (N, D, H): D != H, so a transpose shows as a shape
     for seed, (N, D, H) in enumerate(cases):
-        x, h_prev, W_xh, W_hh, b = _rng_arrays(seed, (N, D), (N, H), (H, D), (H, H), (H,), scale=0.7)
-        got = _call("rnn_step", fn, names, x, h_prev, W_xh, W_hh, b)
+        x, h_prev, W_xh, W_hh, b = random_arrays(seed, (N, D), (N, H), (H, D), (H, H), (H,), scale=0.7)
+        got = call("rnn_step", fn, names, x, h_prev, W_xh, W_hh, b)
         a = x @ W_xh.T + h_prev @ W_hh.T + b
-        _compare("rnn_step", "h_t", got, numpy_rnn.rnn_step_forward(x, h_prev, W_xh, W_hh, b)[0],
+        compare("rnn_step", "h_t", got, numpy_rnn.rnn_step_forward(x, h_prev, W_xh, W_hh, b)[0],
                  "h_t = tanh(x_t @ W_xh.T + h_prev @ W_hh.T + b): rows are examples, so the weights are transposed.",
                  [("the tanh is missing: without it h_t is a linear function of the inputs.", a),
                   ("that is a sigmoid; the vanilla RNN squashes with tanh, into (-1, 1).", 1 / (1 + np.exp(-a))),
@@ -208,11 +47,9 @@ def rnn_step(fn):
                   ("h_prev @ W_hh.T is missing: without it the RNN has no memory.", np.tanh(x @ W_xh.T + b)),
                   ("W_hh is square, so h_prev @ W_hh (not transposed) has the right shape but the wrong values.",
                    np.tanh(x @ W_xh.T + h_prev @ W_hh + b))])
-    _passed("rnn_step", f"h_t matches the reference on {len(cases)} cases of shapes (N, D, H) = "
+    passed("rnn_step", f"h_t matches the reference on {len(cases)} cases of shapes (N, D, H) = "
             + ", ".join(map(str, cases)))
 
-
-RNN_TYPES = ("one-to-one", "one-to-many", "many-to-one", "many-to-many delayed", "many-to-many synced")
 
 # task -> (type, a question that leads to it without giving it away)
 RNN_TYPE_QUIZ = {
@@ -232,7 +69,7 @@ def _normalise_type(answer):
     return " ".join(words).replace(" to ", "-to-")
 
 
-@_isolated
+@isolated
 def rnn_types(answers):
     """answers: {task: type} for every task in RNN_TYPE_QUIZ; types as in RNN_TYPES."""
     if not isinstance(answers, dict):
@@ -254,38 +91,38 @@ def rnn_types(answers):
             problems.append(f"{task!r}: not {given}. Ask: {question}")
     if problems:
         raise ExerciseError(f"rnn_types: {len(problems)} to fix\n" + "\n".join(problems))
-    _passed("rnn_types", f"all {len(RNN_TYPE_QUIZ)} tasks have their type")
+    passed("rnn_types", f"all {len(RNN_TYPE_QUIZ)} tasks have their type")
 
 
 # ------------------------------------------------------------------- lesson 02
-@_isolated
+@isolated
 def softmax(fn):
     """fn(z) -> p: softmax over the last axis of z (N, V)."""
-    cases = [_rng_arrays(0, (3, 4))[0], _rng_arrays(1, (1, 6), scale=3)[0],
+    cases = [random_arrays(0, (3, 4))[0], random_arrays(1, (1, 6), scale=3)[0],
              np.array([[1000.0, 1001.0, 1002.0], [-1000.0, -1000.0, -999.0]])]
     for z in cases:
-        got = _array("softmax", "p", _call("softmax", fn, ("z",), z, hint=(
+        got = as_array("softmax", "p", call("softmax", fn, ("z",), z, hint=(
             "sum over the last axis with keepdims=True, so that the (N, 1) sums broadcast against (N, V).")))
         if z.max() >= 1000 and got.shape == z.shape and not np.all(np.isfinite(got)):
             raise ExerciseError(
                 "softmax: for z = [1000, 1001, 1002] the result holds nan or inf: exp(1000) overflows.\n"
                 "hint: softmax(z) = softmax(z - max(z)): subtract each row's maximum before exp.")
-        _compare("softmax", "p", got, numpy_rnn.softmax(z),
+        compare("softmax", "p", got, numpy_char_lm.softmax(z),
                  "p = exp(z) / sum(exp(z)), each row on its own; every row of p sums to 1.",
                  [("each column sums to 1, not each row: normalise over the last axis (axis=-1, keepdims=True).",
                    np.exp(z - z.max(0)) / np.exp(z - z.max(0)).sum(0)),
                   ("that is exp(z) without the division: divide by the row's sum.", np.exp(z))])
-    _passed("softmax", "rows sum to 1, match the reference, and logits of 1000 do not overflow")
+    passed("softmax", "rows sum to 1, match the reference, and logits of 1000 do not overflow")
 
 
-@_isolated
+@isolated
 def softmax_cross_entropy(fn):
     """fn(z (N, V), targets (N,) ints) -> (loss, dz): mean over N of -ln p[target], and dloss/dz (N, V)."""
     names = ("z", "targets")
     for seed, (N, V) in enumerate([(1, 4), (5, 7)]):
-        z = _rng_arrays(seed, (N, V), scale=2)[0]
+        z = random_arrays(seed, (N, V), scale=2)[0]
         targets = np.random.default_rng(seed + 10).integers(0, V, size=N)
-        loss, dz = _unpack("softmax_cross_entropy", _call("softmax_cross_entropy", fn, names, z, targets,
+        loss, dz = unpack("softmax_cross_entropy", call("softmax_cross_entropy", fn, names, z, targets,
                                                           hint="targets holds integer indices, one per row of z."),
                            ("loss", "dz"))
         if np.shape(loss) == (N, V) and np.ndim(dz) == 0:
@@ -293,43 +130,43 @@ def softmax_cross_entropy(fn):
         zt = torch.tensor(z, requires_grad=True)
         ref = torch.nn.functional.cross_entropy(zt, torch.tensor(targets))  # PyTorch: mean over N
         ref.backward()
-        p, onehot = numpy_rnn.softmax(z), np.eye(V)[targets]
-        _compare("softmax_cross_entropy", "loss", loss, ref.item(),
+        p, onehot = numpy_char_lm.softmax(z), np.eye(V)[targets]
+        compare("softmax_cross_entropy", "loss", loss, ref.item(),
                  "loss = mean over the N rows of -ln p[n, targets[n]], with p = softmax(z).",
                  [("that is the sum over rows; the loss is their mean.", -np.log(p[np.arange(N), targets]).sum()),
                   ("the minus sign is missing: -ln p is positive.", np.log(p[np.arange(N), targets]).mean())])
-        _compare("softmax_cross_entropy", "dz", dz, zt.grad.numpy(),
+        compare("softmax_cross_entropy", "dz", dz, zt.grad.numpy(),
                  "dz = (p - onehot(targets)) / N: the softmax and the log cancel to this simple form.",
                  [("divide by N: the loss is a mean over the rows.", p - onehot),
                   ("the sign is flipped: dz = p - onehot, not onehot - p.", (onehot - p) / N),
                   ("subtract 1 at the target: dz = (p - onehot) / N.", p / N)])
-    _passed("softmax_cross_entropy", "loss and dz equal torch.nn.functional.cross_entropy and its autograd gradient")
+    passed("softmax_cross_entropy", "loss and dz equal torch.nn.functional.cross_entropy and its autograd gradient")
 
 
-@_isolated
+@isolated
 def sample_next(fn, draws=4000):
     """fn(z, temperature, rng) -> one index drawn from softmax(z / temperature), using rng."""
     names = ("z", "temperature", "rng")
     z = np.array([2.0, 1.0, 0.1, -1.0])
     for bad in (0, -1.0):
-        _expect_value_error("sample_next", fn, (z.copy(), bad, _NoDraws()), f"temperature={bad!r}",
+        expect_value_error("sample_next", fn, (z.copy(), bad, NoDraws()), f"temperature={bad!r}",
                             "the temperature must be > 0; z / 0 is not a distribution")
     for temperature in (0.5, 1.0, 2.0):
         rng = np.random.default_rng(0)
         counts = np.zeros(len(z))
         for _ in range(draws):
-            ix = _call("sample_next", fn, names, z, temperature, rng,
+            ix = call("sample_next", fn, names, z, temperature, rng,
                        hint="z is one row of scores (V,); p = softmax(z / temperature); draw with rng.choice(len(p), p=p).")
             if not isinstance(ix, (int, np.integer)) or not 0 <= ix < len(z):
                 raise ExerciseError(f"sample_next should return one integer index in 0 .. {len(z) - 1}; got {ix!r}")
             counts[ix] += 1
-        freq, p = counts / draws, numpy_rnn.softmax(z / temperature)
+        freq, p = counts / draws, numpy_char_lm.softmax(z / temperature)
         # 5 standard errors: a correct sampler is inside with probability > 0.9999, and with
         # the seed fixed the verdict is the same on every run.
         if np.any(np.abs(freq - p) > 5 * np.sqrt(p * (1 - p) / draws)):
             hint = "draw from p = softmax(z / temperature), e.g. rng.choice(len(p), p=p)."
-            for why, q in [("the temperature is not used: divide the logits by it.", numpy_rnn.softmax(z)),
-                           ("multiply by 1/temperature, not by temperature.", numpy_rnn.softmax(z * temperature)),
+            for why, q in [("the temperature is not used: divide the logits by it.", numpy_char_lm.softmax(z)),
+                           ("multiply by 1/temperature, not by temperature.", numpy_char_lm.softmax(z * temperature)),
                            ("that is always the most likely index: sample, don't take the argmax.", np.eye(len(z))[0])]:
                 if np.all(np.abs(freq - q) <= 5 * np.sqrt(q * (1 - q) / draws) + 1e-12):
                     hint = why
@@ -337,25 +174,25 @@ def sample_next(fn, draws=4000):
             shown = ", ".join(f"{f:.3f}" for f in freq)
             raise ExerciseError(f"sample_next: at temperature {temperature}, {draws} draws gave frequencies [{shown}]; "
                                 f"expected about [{', '.join(f'{q:.3f}' for q in p)}]\nhint: {hint}")
-    first = [_call("sample_next", fn, names, z, 1.0, np.random.default_rng(7)) for _ in range(20)]
-    again = [_call("sample_next", fn, names, z, 1.0, np.random.default_rng(7)) for _ in range(20)]
+    first = [call("sample_next", fn, names, z, 1.0, np.random.default_rng(7)) for _ in range(20)]
+    again = [call("sample_next", fn, names, z, 1.0, np.random.default_rng(7)) for _ in range(20)]
     if first != again:
         raise ExerciseError("sample_next: the same seed gave different draws.\nhint: draw with the rng that is "
                             "passed in (rng.choice or rng.random), not np.random, so that samples can be repeated.")
-    _passed("sample_next", f"frequencies over {draws} draws match softmax(z / temperature) at temperatures 0.5, 1 and 2; "
+    passed("sample_next", f"frequencies over {draws} draws match softmax(z / temperature) at temperatures 0.5, 1 and 2; "
             "temperature 0 raises ValueError")
 
 
 # ------------------------------------------------------------------- lesson 03
-@_isolated
+@isolated
 def rnn_step_backward(fn):
     """fn(dh (N, H), cache) -> (dx (N, D), dh_prev (N, H), dW_xh (H, D), dW_hh (H, H), db (H,)),
     cache = (x (N, D), h_prev (N, H), W_xh, W_hh, h (N, H)), as rnn_step_forward keeps it."""
     whats = ("dx", "dh_prev", "dW_xh", "dW_hh", "db")
     for seed, (N, D, H) in enumerate([(1, 3, 4), (3, 2, 5)]):
-        x, h_prev, W_xh, W_hh, b, dh = _rng_arrays(seed, (N, D), (N, H), (H, D), (H, H), (H,), (N, H), scale=0.7)
+        x, h_prev, W_xh, W_hh, b, dh = random_arrays(seed, (N, D), (N, H), (H, D), (H, H), (H,), (N, H), scale=0.7)
         h, cache = numpy_rnn.rnn_step_forward(x, h_prev, W_xh, W_hh, b)
-        got = _unpack("rnn_step_backward", _call("rnn_step_backward", fn, ("dh", "cache"), dh, cache), whats)
+        got = unpack("rnn_step_backward", call("rnn_step_backward", fn, ("dh", "cache"), dh, cache), whats)
         want = numpy_rnn.rnn_step_backward(dh, cache)
         no_tanh = (dh @ W_xh, dh @ W_hh, dh.T @ x, dh.T @ h_prev, dh.sum(0))
         da_bad = dh * (1 - h)
@@ -373,20 +210,20 @@ def rnn_step_backward(fn):
                  "dh_prev": [("W_hh is square, so da @ W_hh.T has the right shape but the wrong values: the forward "
                               "pass computed h_prev @ W_hh.T, so going back is da @ W_hh.", da @ W_hh.T)]}
         for k, what in enumerate(whats):
-            _compare("rnn_step_backward", what, got[k], want[k], hints[what],
+            compare("rnn_step_backward", what, got[k], want[k], hints[what],
                      [("the tanh's derivative is missing: multiply dh by 1 - h**2 first.", no_tanh[k]),
                       ("tanh'(a) = 1 - tanh(a)**2 = 1 - h**2, not 1 - h.", wrong_tanh[k])] + extra.get(what, []))
-    _passed("rnn_step_backward", "all five gradients match the reference (itself checked against finite differences)")
+    passed("rnn_step_backward", "all five gradients match the reference (itself checked against finite differences)")
 
 
-@_isolated
+@isolated
 def rnn_backward(fn):
     """fn(dh, caches) -> (dx, dh0, dW_xh, dW_hh, db); dh (N, T, H), caches from rnn_forward."""
     whats = ("dx", "dh0", "dW_xh", "dW_hh", "db")
     for seed, (N, T, D, H) in enumerate([(1, 4, 3, 5), (2, 6, 2, 3)]):
-        x, h0, W_xh, W_hh, b, dh = _rng_arrays(seed, (N, T, D), (N, H), (H, D), (H, H), (H,), (N, T, H), scale=0.7)
+        x, h0, W_xh, W_hh, b, dh = random_arrays(seed, (N, T, D), (N, H), (H, D), (H, H), (H,), (N, T, H), scale=0.7)
         h, caches = numpy_rnn.rnn_forward(x, h0, W_xh, W_hh, b)
-        got = _unpack("rnn_backward", _call("rnn_backward", fn, ("dh", "caches"), dh, caches), whats)
+        got = unpack("rnn_backward", call("rnn_backward", fn, ("dh", "caches"), dh, caches), whats)
         want = numpy_rnn.rnn_backward(dh, caches)
         # The two classic slips, computed with the reference step so that they can be named.
         local = [numpy_rnn.rnn_step_backward(dh[:, t], caches[t]) for t in range(T)]
@@ -395,7 +232,7 @@ def rnn_backward(fn):
         later = numpy_rnn.rnn_backward(dh[:, 1:], caches[1:]) if T > 1 else (None, None, 0, 0, 0)
         last_only = want[:2] + tuple(want[k] - later[k] for k in (2, 3, 4))
         for k, what in enumerate(whats):
-            _compare("rnn_backward", what, got[k], want[k],
+            compare("rnn_backward", what, got[k], want[k],
                      "go from t = T-1 down to 0; the gradient reaching h_t is dh[:, t] + dh_next, and each "
                      "weight gradient is the sum over all steps.",
                      [("nothing flows back through time: pass dh[:, t] + dh_next (dh_next = the dh_prev of step t+1) "
@@ -404,34 +241,34 @@ def rnn_backward(fn):
                        "add (+=) their gradients over t.", last_only[k])]
                      + ([("dh0 is the dh_prev that step t = 0 returns (dh_next after the loop), not zeros.",
                           np.zeros_like(want[k]))] if what == "dh0" else []))
-    _passed("rnn_backward", "dx, dh0 and the summed weight gradients match the reference BPTT")
+    passed("rnn_backward", "dx, dh0 and the summed weight gradients match the reference BPTT")
 
 
 # ------------------------------------------------------------------- lesson 04
-@_isolated
+@isolated
 def clip_by_norm(fn):
     """fn(grads, max_norm) -> the norm before clipping; rescales the dict's arrays in place."""
     for seed, max_norm in enumerate((1.0, 100.0, 5.0)):
-        grads = dict(zip(("W_xh", "W_hh", "b"), _rng_arrays(seed, (4, 3), (4, 4), (4,), scale=2)))
+        grads = dict(zip(("W_xh", "W_hh", "b"), random_arrays(seed, (4, 3), (4, 4), (4,), scale=2)))
         mine = {k: v.copy() for k, v in grads.items()}
         arrays = dict(mine)  # the very objects passed in: clipping must change them, not replace them
-        _require_callable("clip_by_norm", fn)
+        require_callable("clip_by_norm", fn)
         try:
-            norm = fn(mine, max_norm)  # not through _call: the arrays are meant to change in place
+            norm = fn(mine, max_norm)  # not through call(): the arrays are meant to change in place
         except NotImplementedError:
-            raise _not_implemented("clip_by_norm", fn) from None
+            raise not_implemented("clip_by_norm", fn) from None
         except Exception as err:
             raise ExerciseError(f"clip_by_norm raised {type(err).__name__}: {err}\nhint: grads is a dict "
                                 "{name: array}; loop over grads.values().") from None
         want = {k: v.copy() for k, v in grads.items()}
         want_norm = _clip_by_norm(want, max_norm)
-        _compare("clip_by_norm", "the returned norm", norm, want_norm, "return the joint norm before clipping: sqrt of the sum of g**2 over every array.")
+        compare("clip_by_norm", "the returned norm", norm, want_norm, "return the joint norm before clipping: sqrt of the sum of g**2 over every array.")
         per_array = {k: v * min(1.0, max_norm / np.linalg.norm(v)) for k, v in grads.items()}
         for k in grads:
             if mine.get(k) is not arrays[k]:
                 raise ExerciseError(f"clip_by_norm: grads[{k!r}] = ... put a new array in the dict; scale the one "
                                     "that is there, in place (g *= ...), so that whoever holds it sees the change.")
-            _compare("clip_by_norm", f"grads[{k!r}]", mine[k], want[k],
+            compare("clip_by_norm", f"grads[{k!r}]", mine[k], want[k],
                      f"joint norm {want_norm:.3f}, max_norm {max_norm}: " +
                      ("scale every array by max_norm / norm, in place (g *= ...)." if want_norm > max_norm else
                       "below max_norm nothing changes."),
@@ -439,32 +276,32 @@ def clip_by_norm(fn):
                        "sees the clipped values.", grads[k]),
                       ("each array is clipped by its own norm; clip by the norm of all of them together, which "
                        "keeps the direction of the whole step.", per_array[k])])
-    _expect_value_error("clip_by_norm", fn, ({"b": np.ones(3)}, 0.0), "max_norm=0",
+    expect_value_error("clip_by_norm", fn, ({"b": np.ones(3)}, 0.0), "max_norm=0",
                         "max_norm must be > 0; 0 would zero every gradient")
-    _passed("clip_by_norm", "above the threshold the step keeps its direction, below it nothing changes; "
+    passed("clip_by_norm", "above the threshold the step keeps its direction, below it nothing changes; "
             "max_norm = 0 raises ValueError")
 
 
-@_isolated
+@isolated
 def jacobian_product(fn):
     """fn(W_hh, h) -> dh_T/dh_0 (H, H) = J_T ... J_1 with J_k = diag(1 - h_k**2) W_hh; h (T, H)."""
     for seed, (T, H) in enumerate([(1, 3), (4, 3), (6, 5)]):
-        W_hh, a = _rng_arrays(seed, (H, H), (T, H))
+        W_hh, a = random_arrays(seed, (H, H), (T, H))
         h = np.tanh(a)
-        got = _call("jacobian_product", fn, ("W_hh", "h"), W_hh, h)
+        got = call("jacobian_product", fn, ("W_hh", "h"), W_hh, h)
         J = rnn_jacobians(W_hh, h)
         reversed_order = jacobian_products(J[::-1])[0]  # J_1 @ J_2 @ ... @ J_T
-        _compare("jacobian_product", "dh_T/dh_0", got, jacobian_products(J)[0],
+        compare("jacobian_product", "dh_T/dh_0", got, jacobian_products(J)[0],
                  "J_k = diag(1 - h_k**2) @ W_hh (scale row i by 1 - h_k[i]**2); multiply J_T @ ... @ J_1.",
                  [("the product is the wrong way round: the last step's Jacobian J_T goes on the left.", reversed_order),
                   ("the tanh's derivative diag(1 - h_k**2) is missing.", np.linalg.matrix_power(W_hh, T)),
                   ("diag(1 - h_k**2) scales the rows of W_hh, not its columns: (1 - h**2)[:, None] * W_hh.",
                    jacobian_products(W_hh[None] * (1 - h ** 2)[:, None, :])[0])])
-    _passed("jacobian_product", "dh_T/dh_0 matches the reference for T = 1, 4, 6")
+    passed("jacobian_product", "dh_T/dh_0 matches the reference for T = 1, 4, 6")
 
 
 # ------------------------------------------------------------------- lesson 05
-@_isolated
+@isolated
 def lstm_step(fn):
     """fn(x_t (N, D), h_prev (N, H), C_prev (N, H), W_xh (4H, D), W_hh (4H, H), b (4H,)) -> (h_t, C_t), both (N, H).
 
@@ -472,8 +309,8 @@ def lstm_step(fn):
     """
     names = ("x_t", "h_prev", "C_prev", "W_xh", "W_hh", "b")
     for seed, (N, D, H) in enumerate([(1, 3, 2), (3, 4, 5)]):
-        x, h_prev, C_prev, W_xh, W_hh, b = _rng_arrays(seed, (N, D), (N, H), (N, H), (4 * H, D), (4 * H, H), (4 * H,))
-        h_C = _unpack("lstm_step", _call("lstm_step", fn, names, x, h_prev, C_prev, W_xh, W_hh, b), ("h_t", "C_t"))
+        x, h_prev, C_prev, W_xh, W_hh, b = random_arrays(seed, (N, D), (N, H), (N, H), (4 * H, D), (4 * H, H), (4 * H,))
+        h_C = unpack("lstm_step", call("lstm_step", fn, names, x, h_prev, C_prev, W_xh, W_hh, b), ("h_t", "C_t"))
         cell = torch.nn.LSTMCell(D, H).double()
         with torch.no_grad():
             cell.weight_ih.copy_(torch.tensor(W_xh))
@@ -500,17 +337,17 @@ def lstm_step(fn):
             ("C_t = f * C_prev + i * g: the input gate i decides how much of g is written.", variant(use_i=False)),
         ]
         swapped = [("h_t and C_t are swapped: return (h_t, C_t), in this order.", h_ref)]
-        _compare("lstm_step", "C_t", h_C[1], C_ref, "C_t = f * C_prev + i * g.", swapped + [(m, v[1]) for m, v in mistakes])
-        _compare("lstm_step", "h_t", h_C[0], h_ref, "h_t = o * tanh(C_t).", [(m, v[0]) for m, v in mistakes])
-    _passed("lstm_step", "h_t and C_t equal torch.nn.LSTMCell's with the same weights")
+        compare("lstm_step", "C_t", h_C[1], C_ref, "C_t = f * C_prev + i * g.", swapped + [(m, v[1]) for m, v in mistakes])
+        compare("lstm_step", "h_t", h_C[0], h_ref, "h_t = o * tanh(C_t).", [(m, v[0]) for m, v in mistakes])
+    passed("lstm_step", "h_t and C_t equal torch.nn.LSTMCell's with the same weights")
 
 
-@_isolated
+@isolated
 def cell_state_gradient(fn):
     """fn(f) -> dC (T + 1, N, H), dC[t] = dC_T/dC_t along the cell state = f_{t+1} * ... * f_T; f (T, N, H)."""
     for seed, (T, N, H) in enumerate([(2, 1, 2), (5, 2, 3)]):  # T >= 2, so that a wrong order shows
-        f = numpy_rnn.sigmoid(_rng_arrays(seed, (T, N, H), scale=2)[0] + 1)
-        got = _call("cell_state_gradient", fn, ("f",), f, hint="f has shape (T, N, H); f[t] is the gate of step t+1.")
+        f = numpy_rnn.sigmoid(random_arrays(seed, (T, N, H), scale=2)[0] + 1)
+        got = call("cell_state_gradient", fn, ("f",), f, hint="f has shape (T, N, H); f[t] is the gate of step t+1.")
         # Reference by autograd: C_t = f_t * C_{t-1} + (a constant), gradient of C_T w.r.t. each C_t.
         Cs = [torch.zeros(N, H, dtype=torch.float64, requires_grad=True)]
         for t in range(T):
@@ -519,18 +356,18 @@ def cell_state_gradient(fn):
         Cs[-1].sum().backward()
         want = np.stack([C.grad.numpy() for C in Cs])
         forward = np.concatenate([np.ones((1, N, H)), np.cumprod(f, axis=0)])
-        _compare("cell_state_gradient", "dC", got, want,
+        compare("cell_state_gradient", "dC", got, want,
                  "dC[T] = 1; going back one step multiplies by that step's forget gate: dC[t] = dC[t+1] * f[t] "
                  "(f[t] is f_{t+1}, the gate of step t+1).",
                  [("that multiplies from the start (f_1 * ... * f_t); the gradient reaches C_t from the end, "
                    "so dC[t] = f_{t+1} * ... * f_T.", forward),
                   ("the entries are in reverse time order: index by t, so that dC[T], the last entry, is 1 and "
                    "dC[0] is the product of every gate.", want[::-1])])
-    _passed("cell_state_gradient", "matches autograd through C_t = f_t * C_{t-1} + i_t * g_t")
+    passed("cell_state_gradient", "matches autograd through C_t = f_t * C_{t-1} + i_t * g_t")
 
 
 # ------------------------------------------------------------------- lesson 06
-@_isolated
+@isolated
 def gru_step(fn):
     """fn(x_t (N, D), h_prev (N, H), W_ih (3H, D), W_hh (3H, H), b_ih (3H,), b_hh (3H,)) -> h_t (N, H).
 
@@ -538,8 +375,8 @@ def gru_step(fn):
     """
     names = ("x_t", "h_prev", "W_ih", "W_hh", "b_ih", "b_hh")
     for seed, (N, D, H) in enumerate([(1, 3, 2), (3, 4, 5)]):
-        x, h_prev, W_ih, W_hh, b_ih, b_hh = _rng_arrays(seed, (N, D), (N, H), (3 * H, D), (3 * H, H), (3 * H,), (3 * H,))
-        got = _call("gru_step", fn, names, x, h_prev, W_ih, W_hh, b_ih, b_hh)
+        x, h_prev, W_ih, W_hh, b_ih, b_hh = random_arrays(seed, (N, D), (N, H), (3 * H, D), (3 * H, H), (3 * H,), (3 * H,))
+        got = call("gru_step", fn, names, x, h_prev, W_ih, W_hh, b_ih, b_hh)
         cell = torch.nn.GRUCell(D, H).double()
         with torch.no_grad():
             for p, v in zip(cell.parameters(), (W_ih, W_hh, b_ih, b_hh)):
@@ -552,7 +389,7 @@ def gru_step(fn):
         n_cho = np.tanh(gi[:, 2 * H:] + (r * h_prev) @ W_hh[2 * H:].T + b_hh[2 * H:])
         n_outside = np.tanh(gi[:, 2 * H:] + r * (h_prev @ W_hh[2 * H:].T) + b_hh[2 * H:])
         n_rz = np.tanh(gi[:, 2 * H:] + z * gh[:, 2 * H:])  # r and z read from each other's rows
-        _compare("gru_step", "h_t", got, want, "h_t = (1 - z) * n + z * h_prev, n = tanh(W_in x_t + b_in + r * (W_hn h_prev + b_hn)).",
+        compare("gru_step", "h_t", got, want, "h_t = (1 - z) * n + z * h_prev, n = tanh(W_in x_t + b_in + r * (W_hn h_prev + b_hn)).",
                  [("z and 1 - z are swapped: in PyTorch's form z keeps the old state, h = (1 - z) * n + z * h_prev. "
                    "(The other form is a GRU too, with z relabelled; the weights would mean different things.)",
                    z * n + (1 - z) * h_prev),
@@ -562,14 +399,14 @@ def gru_step(fn):
                    (1 - z) * n_outside + z * h_prev),
                   ("r and z are read from each other's rows: the blocks are r (rows 0:H), z (H:2H), n (2H:3H).",
                    (1 - r) * n_rz + r * h_prev)])
-    _passed("gru_step", "h_t equals torch.nn.GRUCell's with the same weights")
+    passed("gru_step", "h_t equals torch.nn.GRUCell's with the same weights")
 
 
-@_isolated
+@isolated
 def param_counts(fn):
     """fn(D, H) -> {"rnn": n, "lstm": n, "gru": n}: parameters of one-layer nn.RNN, nn.LSTM, nn.GRU."""
     for D, H in [(10, 20), (32, 128), (1, 1)]:
-        got = _call("param_counts", fn, ("D", "H"), D, H, hint="D and H are ints; return a dict of three ints.")
+        got = call("param_counts", fn, ("D", "H"), D, H, hint="D and H are ints; return a dict of three ints.")
         if not isinstance(got, dict) or set(got) != {"rnn", "lstm", "gru"}:
             raise ExerciseError(f"param_counts should return a dict with the keys 'rnn', 'lstm', 'gru'; got {got!r}")
         for name, count in got.items():
@@ -586,18 +423,18 @@ def param_counts(fn):
                         }.get(got[name], f"{k} block(s), each with W_ih (H, D), W_hh (H, H), b_ih (H,) and b_hh (H,).")
                 raise ExerciseError(f"param_counts({D}, {H})[{name!r}] is {got[name]!r}; torch.nn.{module.__name__}"
                                     f"({D}, {H}) has {want}\nhint: {hint}")
-    _passed("param_counts", "equal to the parameters of torch.nn.RNN, LSTM and GRU for three sizes")
+    passed("param_counts", "equal to the parameters of torch.nn.RNN, LSTM and GRU for three sizes")
 
 
 # ------------------------------------------------------------------- lesson 07
-@_isolated
+@isolated
 def known_word_fraction(fn):
     """fn(text, words) -> the share of text's whitespace-separated words that are in the set `words`."""
     cases = [("the king is dead , long live the king", {"the", "king", "is", "live"}, 6 / 9),
              ("ROMEO:\nWhat  light\tthrough yonder", {"ROMEO:", "light", "yonder"}, 3 / 5),
              ("thou art", set(), 0.0)]
     for text, words, want in cases:
-        got = _call("known_word_fraction", fn, ("text", "words"), text, words,
+        got = call("known_word_fraction", fn, ("text", "words"), text, words,
                     hint="text is a str and words a set of str: `word in words` tests one word.")
         try:
             got = float(got)  # a NumPy or PyTorch scalar, or a Fraction, is a number too
@@ -613,21 +450,21 @@ def known_word_fraction(fn):
             elif math.isclose(got, 100 * want, abs_tol=1e-9):
                 hint = "that is a percentage; return the share, in [0, 1]."
             raise ExerciseError(f"known_word_fraction({text!r}, {sorted(words)}) is {got!r}; expected {want:.6g}\nhint: {hint}")
-    _passed("known_word_fraction", "matches on 3 texts, with line breaks, tabs and double spaces")
+    passed("known_word_fraction", "matches on 3 texts, with line breaks, tabs and double spaces")
 
 
-@_isolated
+@isolated
 def pearson_r(fn):
     """fn(a, label) -> Pearson's r between a unit's activations a (T,) and a label (T,)."""
     rng = np.random.default_rng(0)
     for a in [rng.standard_normal(50), np.arange(10.0), rng.random(30) + 5]:
         label = 0.6 * a + rng.standard_normal(len(a)) + 3.0
-        got = _call("pearson_r", fn, ("a", "label"), a, label, hint="a and label are 1-D arrays of the same length T.")
+        got = call("pearson_r", fn, ("a", "label"), a, label, hint="a and label are 1-D arrays of the same length T.")
         cosine = a @ label / (np.linalg.norm(a) * np.linalg.norm(label))
         ac, lc = a - a.mean(), label - label.mean()
-        _compare("pearson_r", "r", got, np.corrcoef(a, label)[0, 1],
+        compare("pearson_r", "r", got, np.corrcoef(a, label)[0, 1],
                  "r = sum(ac * lc) / sqrt(sum(ac**2) * sum(lc**2)), with ac = a - mean(a), lc = label - mean(label).",
                  [("that is the cosine of a and label: subtract each one's mean first.", cosine),
                   ("that is the covariance; divide by both standard deviations to get r in [-1, 1].",
                    np.mean(ac * lc))])
-    _passed("pearson_r", "equals np.corrcoef on 3 pairs, including data far from 0")
+    passed("pearson_r", "equals np.corrcoef on 3 pairs, including data far from 0")

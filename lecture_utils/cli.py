@@ -10,7 +10,6 @@ schedule properly instead of being cut off mid-stride. Ctrl-C stops training aft
 step and saves what has been trained; a second Ctrl-C quits without saving.
 """
 import argparse
-import hashlib
 import json
 import math
 import os
@@ -23,10 +22,12 @@ import time
 import numpy as np
 import torch
 
-from .checkpoint import CELLS, CheckpointError, build_model, load_checkpoint, save_checkpoint
-from .data import CORPORA, load_corpus, train_val_split
+from . import data
+from .cells import CELLS
+from .checkpoint import CheckpointError, build_model, load_checkpoint, save_checkpoint
+from .data import CORPORA, train_val_split
 from .models import sample_text
-from .train import evaluate_char_model, train_char_model
+from .train import evaluate_torch_lm, train_torch_lm
 from .vocab import Vocabulary
 
 # The defaults: the recipe of the course's speed record for an LSTM on Tiny Shakespeare
@@ -52,34 +53,27 @@ class UsageError(Exception):
 
 def read_corpus(corpus):
     """(text, source) for a shipped corpus name or a path to a UTF-8 text file."""
-    if corpus in CORPORA:
-        return load_corpus(corpus), {"corpus": corpus}
-    if not os.path.isfile(corpus):
-        raise UsageError(f"--corpus {corpus!r} is neither a shipped corpus ({', '.join(sorted(CORPORA))}) nor a file")
-    with open(corpus, "rb") as f:
-        raw = f.read()
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise UsageError(f"corpus file {corpus} is not UTF-8 text (byte {e.start} cannot be decoded)") from None
-    return text, {"corpus": os.path.abspath(corpus), "corpus_sha256": hashlib.sha256(raw).hexdigest()}
+        text, digest = data.read_corpus(corpus)
+    except ValueError as e:
+        raise UsageError(f"--corpus: {e}") from None
+    if corpus in CORPORA:
+        return text, {"corpus": corpus}
+    return text, {"corpus": os.path.abspath(corpus), "corpus_sha256": digest}
 
 
 def corpus_of(config):
     """The text a checkpoint was trained on, checked to be the same text."""
     name = config.get("corpus")
-    if name in CORPORA:
-        return load_corpus(name)
     if not isinstance(name, str):
         raise UsageError("the checkpoint does not record the corpus it was trained on (it was not made by "
                          "`train`): sample with --prime; evaluate needs the corpus")
-    if not os.path.isfile(name):
+    if name not in CORPORA and not os.path.isfile(name):
         raise UsageError(f"the checkpoint was trained on the file {name!r}, which is no longer there")
-    with open(name, "rb") as f:
-        raw = f.read()
-    if hashlib.sha256(raw).hexdigest() != config.get("corpus_sha256"):
-        raise UsageError(f"the corpus file {name} has changed since the checkpoint was trained on it")
-    return raw.decode("utf-8")
+    try:
+        return data.read_corpus(name, config.get("corpus_sha256"))[0]
+    except ValueError as e:
+        raise UsageError(f"the checkpoint's corpus: {e}") from None
 
 
 def split_data(text, vocab):
@@ -194,7 +188,7 @@ def train(args):
           f"{args.minutes:g} min on {torch.get_num_threads()} threads", file=sys.stderr, flush=True)
     started = time.perf_counter()
     try:
-        losses = train_char_model(
+        losses = train_torch_lm(
             model, train_data, args.seq_length, steps=args.steps, batch_size=args.batch_size, lr=config["lr"],
             clip_norm=DEFAULTS["clip_norm"], seconds=60 * args.minutes, warmup=args.warmup, decay=True,
             weight_decay=args.weight_decay, stop=stop, progress=True)
@@ -211,7 +205,7 @@ def train(args):
     tail = float(np.mean(losses[-50:])) if len(losses) else float("nan")
     print(f"{'interrupted' if stop.is_set() else 'trained'}: {len(losses)} steps in {train_seconds:.0f} s, "
           f"training loss {tail:.3f}; wrote {args.out}", file=sys.stderr)
-    history["val_loss"] = round(evaluate_char_model(model, val_data), 4)
+    history["val_loss"] = round(evaluate_torch_lm(model, val_data), 4)
     save_checkpoint(args.out, model, vocab, config, history)
     print(f"validation loss {history['val_loss']:.4f} nats/char (state carried through the last 10%)", file=sys.stderr)
     print(f"evaluate it with: python -m lecture_utils evaluate --checkpoint {shlex.quote(args.out)}", file=sys.stderr)
@@ -234,7 +228,7 @@ def evaluate(args):
     _, val_data = split_data(text, vocab)
     if args.window is not None and args.window > len(val_data) - 1:
         raise UsageError(f"--window {args.window} is longer than the validation text ({len(val_data) - 1} predictions)")
-    loss = evaluate_char_model(model, val_data, window=args.window)
+    loss = evaluate_torch_lm(model, val_data, window=args.window)
     result = {"checkpoint": args.checkpoint, "corpus": os.path.basename(config["corpus"]),
               "mode": "carried" if args.window is None else f"window {args.window}", "window": args.window,
               "characters": len(val_data) - 1, "val_loss": round(loss, 4), "bits_per_char": round(loss / math.log(2), 4)}

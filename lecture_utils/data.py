@@ -2,10 +2,10 @@
 sequential chunks that truncated backpropagation through time trains on.
 
 Provenance of every corpus (source, licence, size, sha256) is in `corpora/README.md`;
-`load_corpus` checks the checksum so a damaged install fails loudly instead of training
-on the wrong text.
+`read_corpus` checks every text against its checksum.
 """
 import hashlib
+import os
 from dataclasses import dataclass
 from importlib import resources
 
@@ -50,19 +50,39 @@ CORPORA = {
 }
 
 
+def read_corpus(corpus, sha256=None):
+    """(text, its sha256) of a shipped corpus ('hello', 'shakespeare', 'c') or of a UTF-8
+    text file at the path `corpus`.
+
+    A shipped corpus must match its recorded checksum, so that a damaged install fails
+    loudly instead of training on the wrong text; a file must match `sha256` when it is
+    given (the text a checkpoint was trained on). Every problem is a ValueError saying what.
+    """
+    if corpus in CORPORA:
+        entry = CORPORA[corpus]
+        raw = resources.files("lecture_utils").joinpath("corpora", entry.filename).read_bytes()
+        expected, damaged = entry.sha256, f"corpus {corpus!r} ({entry.filename}) is damaged"
+        advice = "; reinstall lecture_utils"
+    elif os.path.isfile(corpus):
+        with open(corpus, "rb") as f:
+            raw = f.read()
+        expected, damaged, advice = sha256, f"the corpus file {corpus} has changed since it was recorded", ""
+    else:
+        raise ValueError(f"{corpus!r} is neither a shipped corpus ({', '.join(sorted(CORPORA))}) nor a file")
+    digest = hashlib.sha256(raw).hexdigest()
+    if expected is not None and digest != expected:
+        raise ValueError(f"{damaged}: sha256 {digest} does not match the recorded {expected}{advice}")
+    try:
+        return raw.decode("utf-8"), digest
+    except UnicodeDecodeError as e:
+        raise ValueError(f"corpus file {corpus} is not UTF-8 text (byte {e.start} cannot be decoded)") from None
+
+
 def load_corpus(name):
     """The full text of a shipped corpus: 'hello', 'shakespeare' or 'c'."""
     if name not in CORPORA:
         raise ValueError(f"unknown corpus {name!r}; the shipped corpora are {sorted(CORPORA)}")
-    corpus = CORPORA[name]
-    raw = resources.files("lecture_utils").joinpath("corpora", corpus.filename).read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != corpus.sha256:
-        raise ValueError(
-            f"corpus {name!r} ({corpus.filename}) is damaged: sha256 {digest} "
-            f"does not match the recorded {corpus.sha256}; reinstall lecture_utils"
-        )
-    return raw.decode("utf-8")
+    return read_corpus(name)[0]
 
 
 def train_val_split(text, train_fraction=0.9):
@@ -122,8 +142,8 @@ def sequential_chunks(data, seq_length):
 def known_word_fraction(text, words):
     """The share of text's words that are in the set `words`, splitting at any whitespace.
 
-    Punctuation stays attached (*lord,* and *lord* are different words). Lesson 07 uses it
-    to measure how many of a sample's words exist in the training text.
+    Punctuation stays attached (*lord,* and *lord* are different words). With the training
+    text's words as `words`, it measures how many of a sample's words are real.
     """
     tokens = text.split()
     if not tokens:

@@ -45,29 +45,24 @@ def jacobian_products(jacobians):
     return out
 
 
-def hidden_grad_norms(cell, loss_fn, part=0):
-    """||dL/dh_t|| for every step t at which `cell` ran, t = 1 ... T.
+def hidden_grad_norms(rnn, loss_fn, part=0):
+    """||dL/dh_t|| for every step t at which `rnn` ran, t = 1 ... T.
 
+    rnn: a Recurrent, e.g. model.rnn. loss_fn: a function of no arguments that runs the
+    model and returns a scalar loss L. Every step's state is recorded (Recurrent.recording),
+    then autograd gives the gradient of L with respect to each h_t: the total gradient,
+    through all later steps, not only h_t's own output.
     part: for a cell whose state is a tuple, which element: 0 for h_t, 1 for an LSTM's
     cell state C_t (then the result is ||dL/dC_t||).
-
-    cell: the cell inside a model (model.rnn.cell, say). loss_fn: a function of no
-    arguments that runs the model and returns a scalar loss L. Every step of the cell
-    is recorded (a forward hook), then autograd gives the gradient of L with respect to
-    each h_t: the total gradient, through all later steps, not only h_t's own output.
     Returns a float array (T,): the norm over the batch and the hidden units.
     """
-    states = []
-    if getattr(cell, "fused", False):
-        raise ValueError("a fused cell runs the whole sequence at once, with no step to record: "
-                         "set cell.fused = False to measure")
-    handle = cell.register_forward_hook(lambda module, args, out: states.append(_part(out, part)))
-    try:
+    if not isinstance(rnn, Recurrent):
+        raise ValueError(f"hidden_grad_norms needs the model's Recurrent (model.rnn); got {type(rnn).__name__}")
+    with rnn.recording() as recorded:
         loss = loss_fn()
-    finally:
-        handle.remove()
+    states = [_part(state, part) for state in recorded]
     if not states:
-        raise ValueError("the cell never ran: loss_fn must run a model that contains this cell")
+        raise ValueError("the Recurrent never ran: loss_fn must run the model that contains it")
     if not all(s.requires_grad for s in states):
         raise ValueError("the hidden states carry no gradient: run loss_fn with autograd on (not in torch.no_grad())")
     if not torch.is_tensor(loss) or loss.numel() != 1:
@@ -104,7 +99,7 @@ def rnn_grad_norms_over_time(scale, T=100, hidden_size=64, input_size=8, batch=1
         x = 0.5 * torch.randn(batch, T, input_size, dtype=torch.float64)
         readout = torch.randn(hidden_size, dtype=torch.float64)
     rnn = Recurrent(cell)
-    return hidden_grad_norms(cell, lambda: (rnn(x)[0][:, -1] @ readout).mean())
+    return hidden_grad_norms(rnn, lambda: (rnn(x)[0][:, -1] @ readout).mean())
 
 
 def saved_tensor_bytes(fn):

@@ -116,20 +116,20 @@ def cell_states(model, indices):
     step come out of one batched product, and only C_t = f_t * C_{t-1} + i_t * g_t, a
     few multiplications per step, is left to run step by step.
     """
-    cell = model.reader.rnn.cell
+    cell = model.cell
     if not isinstance(cell, LSTMCell):
         raise ValueError(f"cell_states needs a CharLM with an LSTMCell; this one has a {type(cell).__name__}")
-    x = model.reader.embed(torch.as_tensor(np.asarray(indices), dtype=torch.long))    # (T, D)
-    h, _ = model.reader.rnn(x[None])                                                 # (1, T, H)
+    x = model.embedding(torch.as_tensor(np.asarray(indices), dtype=torch.long))      # (T, D)
+    h, _ = model.rnn(x[None])                                                        # (1, T, H)
     h_prev = torch.cat([h.new_zeros(1, cell.hidden_size), h[0, :-1]])                 # h_{t-1}
-    i, f, g, _ = (v.numpy() for v in cell._gates(cell.project_input(x), h_prev))
+    i, f, g, _ = (v.numpy() for v in cell.gates(x, h_prev))   # every step's gates: a batch of T
     written = i * g
-    c = np.zeros_like(written)
-    c_t = np.zeros(cell.hidden_size, dtype=written.dtype)
-    for t in range(len(c)):
-        c_t = f[t] * c_t + written[t]
-        c[t] = c_t
-    return np.tanh(c)
+    C = np.zeros_like(written)
+    C_t = np.zeros(cell.hidden_size, dtype=written.dtype)
+    for t in range(len(C)):
+        C_t = f[t] * C_t + written[t]
+        C[t] = C_t
+    return np.tanh(C)
 
 
 def unit_correlations(activations, feature):

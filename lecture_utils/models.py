@@ -8,6 +8,9 @@
 
 Every model takes a cell (`RNNCell`, and later `LSTMCell` or `GRUCell`, or PyTorch's
 own) and unrolls it with `Recurrent`, so the cell can change with nothing else changed.
+A model that reads a sequence shows its parts by name: `model.rnn` (the Recurrent, whose
+`fused` switch the model's `fused=True` sets), `model.cell`, and `model.embedding` if it
+reads tokens.
 Models with `vocab_size` read token indices (N, T) and embed them to the cell's input
 size; without it they read vectors (N, T, D). Every model returns logits: scores over
 classes or tokens, to be fed to a softmax or a cross-entropy.
@@ -16,28 +19,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import guards
 from .cells import Recurrent, hidden_of
-from .numpy_rnn import check_temperature
 
-
-def _check_tokens(name, x, vocab_size):
-    if not torch.is_tensor(x) or x.dim() != 2 or x.shape[1] < 1:
-        shape = tuple(x.shape) if torch.is_tensor(x) else type(x).__name__
-        raise ValueError(f"{name} has shape {shape}; expected (N, T) token indices, T >= 1")
-    if x.dtype != torch.long:
-        raise ValueError(f"{name} has dtype {x.dtype}; token indices must be torch.long (use .long())")
-    if x.numel() and (x.min() < 0 or x.max() >= vocab_size):
-        raise ValueError(f"{name} holds token indices outside 0 to {vocab_size - 1}")
-
-
-def _check_vectors(name, x, dims, size, dtype):
-    """x must be a float tensor with `dims` dimensions, the last of length `size`, of the weights' dtype."""
-    if not torch.is_tensor(x) or x.dim() != dims or x.shape[-1] != size or not x.is_floating_point():
-        shape = tuple(x.shape) if torch.is_tensor(x) else type(x).__name__
-        want = "(N, D)" if dims == 2 else "(N, T, D)"
-        raise ValueError(f"{name} has shape {shape}; expected a float tensor {want} with D = {size}")
-    if x.dtype != dtype:
-        raise ValueError(f"{name} has dtype {x.dtype} but the model's weights are {dtype}; convert it with .to({dtype})")
+# The lecture's names of the five types, in its order.
+RNN_TYPES = ("one-to-one", "one-to-many", "many-to-one", "many-to-many delayed", "many-to-many synced")
 
 
 def _dtype(module):
@@ -47,19 +33,38 @@ def _dtype(module):
 class _SequenceReader(nn.Module):
     """Tokens (N, T) through an embedding, or vectors (N, T, D) as they are, into a Recurrent."""
 
-    def __init__(self, cell, vocab_size=None):
+    def __init__(self, cell, vocab_size=None, fused=False):
         super().__init__()
-        self.rnn = Recurrent(cell)
+        self.rnn = Recurrent(cell, fused)
         self.vocab_size = vocab_size
         self.embed = nn.Embedding(vocab_size, cell.input_size) if vocab_size else None
 
     def forward(self, x, state=None):
         if self.embed is not None:
-            _check_tokens("x", x, self.vocab_size)
+            guards.tokens("x", x, self.vocab_size)
             x = self.embed(x)
         else:
-            _check_vectors("x", x, 3, self.rnn.input_size, _dtype(self.rnn))
+            guards.vectors("x", x, 3, self.rnn.input_size, _dtype(self.rnn))
         return self.rnn(x, state)
+
+
+class _Reads(nn.Module):
+    """The public names of a model that reads a sequence with a _SequenceReader `reader`."""
+
+    @property
+    def rnn(self):
+        """The Recurrent that unrolls the cell (its `fused` switch: see cells.Recurrent)."""
+        return self.reader.rnn
+
+    @property
+    def cell(self):
+        """The cell the model is built on."""
+        return self.reader.rnn.cell
+
+    @property
+    def embedding(self):
+        """The nn.Embedding of the input tokens (x_t's row of it is W_xh x_t), or None for vectors."""
+        return self.reader.embed
 
 
 class OneToOne(nn.Module):
@@ -74,20 +79,20 @@ class OneToOne(nn.Module):
         self.head = nn.Linear(cell.hidden_size, num_classes)
 
     def forward(self, x):
-        _check_vectors("x", x, 2, self.rnn.input_size, _dtype(self.rnn))
+        guards.vectors("x", x, 2, self.rnn.input_size, _dtype(self.rnn))
         h, _ = self.rnn(x[:, None, :])  # a sequence of length T = 1
         return self.head(h[:, 0])
 
 
-class ManyToOne(nn.Module):
+class ManyToOne(_Reads):
     """Read a whole sequence, then classify it from the last hidden state h_T (sentiment).
 
     forward(x (N, T) tokens or (N, T, D) vectors) -> logits (N, num_classes).
     """
 
-    def __init__(self, cell, num_classes, vocab_size=None):
+    def __init__(self, cell, num_classes, vocab_size=None, fused=False):
         super().__init__()
-        self.reader = _SequenceReader(cell, vocab_size)
+        self.reader = _SequenceReader(cell, vocab_size, fused)
         self.head = nn.Linear(cell.hidden_size, num_classes)
 
     def forward(self, x):
@@ -95,15 +100,15 @@ class ManyToOne(nn.Module):
         return self.head(hidden_of(state))
 
 
-class ManyToManySynced(nn.Module):
+class ManyToManySynced(_Reads):
     """One output per input, at the same step, from h_t (part-of-speech tagging).
 
     forward(x (N, T) tokens or (N, T, D) vectors) -> logits (N, T, num_tags).
     """
 
-    def __init__(self, cell, num_tags, vocab_size=None):
+    def __init__(self, cell, num_tags, vocab_size=None, fused=False):
         super().__init__()
-        self.reader = _SequenceReader(cell, vocab_size)
+        self.reader = _SequenceReader(cell, vocab_size, fused)
         self.head = nn.Linear(cell.hidden_size, num_tags)
 
     def forward(self, x):
@@ -125,7 +130,7 @@ class _Decoder(nn.Module):
 
     def teacher_forced(self, targets, state=None, context=0.0):
         """Logits (N, S, V) for targets (N, S), feeding the true previous token at each step."""
-        _check_tokens("targets", targets, self.vocab_size)
+        guards.tokens("targets", targets, self.vocab_size)
         start = torch.full_like(targets[:, :1], self.start)
         prev = torch.cat([start, targets[:, :-1]], dim=1)
         h, _ = self.rnn(self.embed(prev) + context, state)
@@ -134,8 +139,7 @@ class _Decoder(nn.Module):
     @torch.no_grad()
     def greedy(self, length, batch, state=None, context=0.0):
         """Write `length` tokens (N, length), each the most likely given those before it."""
-        if length < 1:
-            raise ValueError(f"length must be at least 1; got {length}")
+        guards.whole("length", length)
         token = torch.full((batch,), self.start, dtype=torch.long, device=self.embed.weight.device)
         out = []
         for _ in range(length):
@@ -160,12 +164,12 @@ class OneToMany(nn.Module):
         self.decoder = _Decoder(cell, vocab_size)
 
     def _context(self, v):
-        _check_vectors("v", v, 2, self.cond_size, _dtype(self.project))
+        guards.vectors("v", v, 2, self.cond_size, _dtype(self.project))
         return self.project(v)[:, None, :]
 
     def forward(self, v, targets):
         context = self._context(v)
-        _check_tokens("targets", targets, self.decoder.vocab_size)
+        guards.tokens("targets", targets, self.decoder.vocab_size)
         if targets.shape[0] != v.shape[0]:
             raise ValueError(f"v has {v.shape[0]} rows but targets has {targets.shape[0]}")
         return self.decoder.teacher_forced(targets, context=context)
@@ -199,7 +203,7 @@ class ManyToManyDelayed(nn.Module):
         self.decoder = _Decoder(decoder_cell, tgt_vocab)
 
     def forward(self, src, targets):
-        _check_tokens("targets", targets, self.decoder.vocab_size)
+        guards.tokens("targets", targets, self.decoder.vocab_size)
         _, state = self.encoder(src)
         if targets.shape[:1] != src.shape[:1]:
             raise ValueError(f"src has {src.shape[0]} rows but targets has {targets.shape[0]}")
@@ -211,7 +215,7 @@ class ManyToManyDelayed(nn.Module):
         return self.decoder.greedy(length, src.shape[0], state)
 
 
-class CharLM(nn.Module):
+class CharLM(_Reads):
     """A character-level language model on any cell: read x_t, predict x_{t+1}.
 
         x_t (a character index) -> embedding (= W_xh times the one-hot vector) -> cell -> h_t
@@ -222,14 +226,15 @@ class CharLM(nn.Module):
 
     dropout: while training, zero this fraction of h_t's entries on the way to the output
     layer (never on the recurrent path, so memory carried across steps is left intact).
+    fused: run the cell through PyTorch's own loop (cells.Recurrent), much faster.
     """
 
-    def __init__(self, cell, vocab_size, dropout=0.0):
+    def __init__(self, cell, vocab_size, dropout=0.0, fused=False):
         super().__init__()
         if not 0.0 <= dropout < 1.0:
             raise ValueError(f"dropout must lie in [0, 1); got {dropout}")
         self.vocab_size = vocab_size
-        self.reader = _SequenceReader(cell, vocab_size)
+        self.reader = _SequenceReader(cell, vocab_size, fused)
         self.dropout = nn.Dropout(dropout) if dropout > 0 else nn.Identity()
         self.head = nn.Linear(cell.hidden_size, vocab_size)
 
@@ -238,51 +243,48 @@ class CharLM(nn.Module):
         return self.head(self.dropout(h)), state
 
     @torch.no_grad()
-    def generate(self, prime, length, temperature=1.0, generator=None):
+    def generate(self, prime, length, temperature=1.0, seed=None):
         """Read prime (T0,) indices, then sample `length` more characters one at a time.
 
         Each sampled character is fed back in as the next input x_t. The logits are
         divided by the temperature before the softmax: below 1 sharpens the distribution
         (safer, more repetitive text), above 1 flattens it (more surprising, more errors).
-        generator: a torch.Generator, for samples that can be repeated.
+        seed: an int or a torch.Generator, for a sample that repeats (None: PyTorch's global one).
         Returns a long tensor (length,) of the sampled indices (the prime not included).
         """
-        check_temperature(temperature)
-        if isinstance(length, bool) or not isinstance(length, (int, np.integer)) or length < 1:
-            raise ValueError(f"length must be a whole number of characters >= 1; got {length!r}")
+        guards.temperature(temperature)
+        guards.whole("length", length)
+        generator = torch.Generator().manual_seed(int(seed)) if isinstance(seed, (int, np.integer)) else seed
         prime = torch.as_tensor(prime, dtype=torch.long)
         if prime.dim() != 1 or len(prime) < 1:
             raise ValueError(f"prime must be (T0,) indices with T0 >= 1; got shape {tuple(prime.shape)}")
         was_training = self.training
         self.eval()  # no dropout while sampling; the caller's mode is restored below
         try:
-            return self._sample(prime, int(length), temperature, generator)
+            logits, state = self(prime[None])
+            logits = logits[0, -1]
+            out = torch.empty(int(length), dtype=torch.long)
+            for t in range(len(out)):
+                p = torch.softmax(logits.double() / temperature, dim=-1)
+                out[t] = torch.multinomial(p, 1, generator=generator)[0]
+                # One step of the cell itself: for a single character, calling it directly
+                # skips the whole-sequence machinery of Recurrent.
+                state = self.cell(self.embedding(out[t].view(1)), state)
+                logits = self.head(hidden_of(state))[0]  # eval mode: dropout would do nothing
+            return out
         finally:
             self.train(was_training)
-
-    def _sample(self, prime, length, temperature, generator):
-        logits, state = self(prime[None])
-        logits = logits[0, -1]
-        cell = self.reader.rnn.cell
-        out = torch.empty(length, dtype=torch.long)
-        for t in range(length):
-            p = torch.softmax(logits.double() / temperature, dim=-1)
-            out[t] = torch.multinomial(p, 1, generator=generator)[0]
-            # One step of the cell itself: for a single character, calling it directly is
-            # several times faster than going through a whole-sequence loop.
-            state = cell(self.reader.embed(out[t].view(1)), state)
-            logits = self.head(hidden_of(state))[0]  # eval mode: dropout would do nothing
-        return out
 
 
 def sample_text(model, vocab, prime, length, temperature=1.0, seed=0):
     """Text from a CharLM: the prime (a str), followed by `length` sampled characters.
 
-    vocab: the Vocabulary the model was trained with. seed makes the sample repeatable.
+    vocab: the Vocabulary the model was trained with. seed: an int or a torch.Generator,
+    for a sample that repeats.
     An unknown character in the prime is an error that names it.
     """
     if not isinstance(prime, str) or not prime:
         raise ValueError("the prime must be a non-empty str: the model needs at least one character to start from")
     indices = vocab.encode(prime)
-    out = model.generate(indices, length, temperature, torch.Generator().manual_seed(seed))
+    out = model.generate(indices, length, temperature, seed)
     return prime + vocab.decode(out.numpy())

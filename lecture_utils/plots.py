@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .interpret import busiest_window
-from .numpy_rnn import softmax
+from .models import RNN_TYPES
+from .numpy_char_lm import softmax
 from .vocab import visible
 
 
@@ -137,19 +138,15 @@ def _sub(t):
     return str(t).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
-RNN_TYPES = {
-    "one-to-one": (1, [1], [1]),
-    "one-to-many": (4, [1], [1, 2, 3, 4]),
-    "many-to-one": (4, [1, 2, 3, 4], [4]),
-    "many-to-many, delayed": (6, [1, 2, 3], [4, 5, 6]),
-    "many-to-many, synced": (4, [1, 2, 3, 4], [1, 2, 3, 4]),
-}
+# Each type of models.RNN_TYPES drawn as (T, the steps that take input, the steps that give output).
+LAYOUTS = dict(zip(RNN_TYPES, [(1, [1], [1]), (4, [1], [1, 2, 3, 4]), (4, [1, 2, 3, 4], [4]),
+                               (6, [1, 2, 3], [4, 5, 6]), (4, [1, 2, 3, 4], [1, 2, 3, 4])]))
 
 
 def draw_rnn_types():
     """The lecture's five types side by side: which steps take input, which give output."""
     fig, axes = plt.subplots(1, 5, figsize=(14, 2.6), gridspec_kw={"width_ratios": [1.4, 4, 4, 6, 4]})
-    for ax, (name, (T, inputs, outputs)) in zip(axes, RNN_TYPES.items()):
+    for ax, (name, (T, inputs, outputs)) in zip(axes, LAYOUTS.items()):
         draw_unrolled(ax, T, inputs, outputs, title=name)
     fig.tight_layout()
     return axes

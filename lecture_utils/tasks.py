@@ -14,6 +14,7 @@ in the training set, so that a score measures generalisation rather than memory.
 import numpy as np
 import torch
 
+from . import guards
 from .vocab import Vocabulary
 
 IGNORE = -100  # target value that torch's cross-entropy skips: padding past a sequence's end
@@ -31,11 +32,6 @@ def unseen(train, test):
     return torch.tensor([row.tobytes() not in seen for row in test.reshape(len(test), -1).numpy()])
 
 
-def _check_n(n):
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise ValueError(f"the number of examples must be a positive integer; got {n!r}")
-
-
 # ------------------------------------------------------------------ one-to-one
 def blood_pressure(n, seed):
     """Synthetic patients: x (n, 3) = [height cm, weight kg, age years], y (n,) 1 = high.
@@ -44,7 +40,7 @@ def blood_pressure(n, seed):
     rises with BMI and age, as in the epidemiology, plus individual noise that no model
     can see: `blood_pressure_rule` gives the best accuracy any model can reach.
     """
-    _check_n(n)
+    guards.whole("n", n)
     rng = _rng(seed)
     height = np.clip(rng.normal(170, 9, n), 145, 200)
     bmi = np.clip(rng.normal(25, 4, n), 16, 42)
@@ -82,7 +78,7 @@ def spelled_names(n, seed, noise=0.5):
     Returns v (n, 16) float, targets (n, 11) letter indices into SPELLING, ending and
     padded with '.', and the classes (n,).
     """
-    _check_n(n)
+    guards.whole("n", n)
     prototypes = _rng(2015).standard_normal((len(SPELLED_CLASSES), FEATURE_SIZE))  # fixed per class
     rng = _rng(seed)
     classes = rng.integers(0, len(SPELLED_CLASSES), n)
@@ -115,7 +111,7 @@ def sentiment_phrases(n, seed, length=6):
 
     Returns tokens (n, length), labels (n,).
     """
-    _check_n(n)
+    guards.whole("n", n)
     if length < 6:
         raise ValueError(f"length must be at least 6, the longest phrase; got {length}")
     rng = _rng(seed)
@@ -147,7 +143,7 @@ def reversed_digits(n, seed, length=5):
     Like translation, the first output depends on the last input: nothing can be written
     before everything has been read.
     """
-    _check_n(n)
+    guards.whole("n", n)
     if length < 1:
         raise ValueError(f"length must be at least 1; got {length}")
     src = _rng(seed).integers(0, 10, (n, length))
@@ -177,7 +173,7 @@ def pos_tagging(n, seed):
 
     Returns words (n, 7), tags (n, 7).
     """
-    _check_n(n)
+    guards.whole("n", n)
     rng = _rng(seed)
     words = np.zeros((n, 7), dtype=np.int64)
     tags = np.full((n, 7), IGNORE, dtype=np.int64)
@@ -208,7 +204,7 @@ def adding_problem(n, length, seed):
 
     Returns x (n, length, 2) float32 and y (n,) float32.
     """
-    _check_n(n)
+    guards.whole("n", n)
     if length < 2:
         raise ValueError(f"length must be at least 2, for one marker in each half; got {length}")
     rng = _rng(seed)
@@ -236,7 +232,7 @@ def copy_memory(n, delay, seed, symbols=8, length=10):
 
     Returns x (n, T) and y (n, T) token indices, with T = delay + 2 * length.
     """
-    _check_n(n)
+    guards.whole("n", n)
     if delay < 1 or length < 1 or symbols < 1:
         raise ValueError(f"delay, length and symbols must be at least 1; got {delay}, {length}, {symbols}")
     rng = _rng(seed)
@@ -260,7 +256,7 @@ def recall_text(n_blocks, lag, seed, symbols="abcd", filler="."):
 
     Returns a str of n_blocks * (lag + 1) characters.
     """
-    _check_n(n_blocks)
+    guards.whole("n_blocks", n_blocks)
     if lag < 2:
         raise ValueError(f"lag must be at least 2, so that fillers separate the two symbols; got {lag}")
     if len(filler) != 1 or not symbols or filler in symbols:

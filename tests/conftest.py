@@ -9,7 +9,6 @@ first, so both cores stay busy to the end, and the short unit tests fill the gap
 the tests' ids, which pytest 9 no longer allows; so this file gives xdist a scheduler.)
 """
 import re
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,7 @@ import pytest
 from lecture_utils import use_one_thread
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-from run_notebooks import expected_seconds  # noqa: E402
+from tools.run_notebooks import expected_seconds
 
 # Two workers on two cores: each worker's own PyTorch and BLAS on one thread, or they would
 # oversubscribe the cores (each notebook's kernel pins itself the same way).
@@ -55,7 +53,7 @@ def lab(tmp_path_factory):
     from chromium import require_chromium
     from lab import Lab, LabError
     from notebook_runs import CPU
-    from student_copies import write_student_copies
+    from tools.student_copies import write_student_copies
 
     require_chromium()   # skip (or fail, in CI) before starting a server we would not use
     root = tmp_path_factory.mktemp("lab")

@@ -16,7 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-import run_notebooks  # tools/, on sys.path: conftest.py
+from tools import run_notebooks
 
 JUPYTER = Path(sys.executable).parent / "jupyter"
 RUN_TIMEOUT_S = 900  # the slowest notebook takes ~2 minutes alone, more on an emulated CPU

@@ -27,11 +27,10 @@ import nbformat
 
 import chromium
 import lab
-import student_copies
+from tools import student_copies
 
 ROOT = Path(__file__).resolve().parent.parent
 CPU = os.environ.get("COURSE_CPU", "native")
-RUNNER = ROOT / "tools" / "run_notebooks.py"
 
 
 @dataclass
@@ -55,8 +54,8 @@ def exercise_cells(nb):
 
 def run_in_subprocess(path, folder):
     """Start tools/run_notebooks.py on `path`, writing the executed copy into `folder`."""
-    return subprocess.Popen([sys.executable, str(RUNNER), "--cpu", CPU, "--into", str(folder), str(path)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen([sys.executable, "-m", "tools.run_notebooks", "--cpu", CPU, "--into", str(folder), str(path)],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def finish(proc, folder, name):

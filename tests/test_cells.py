@@ -82,7 +82,7 @@ def test_cell_shape_errors():
         cell(torch.zeros(3, 4))
     with pytest.raises(ValueError, match=r"h has shape \(3, 6\); expected \(3, 7\)"):
         cell(torch.zeros(3, D), torch.zeros(3, 6))
-    with pytest.raises(ValueError, match="at least 1"):
+    with pytest.raises(ValueError, match="whole number >= 1"):
         RNNCell(0, H)
     with pytest.raises(ValueError, match=r"h must be a tensor \(N, H\) or \(H,\); got a tuple"):
         cell(torch.zeros(3, D), (torch.zeros(3, H), torch.zeros(3, H)))
@@ -222,10 +222,11 @@ def test_fused_recurrent_equals_the_step_loop(cell_cls):
     x = torch.randn(3, 8, D, dtype=torch.float64)
     state = gated_state(cell_cls, 3, torch.float64) if cell_cls is LSTMCell else torch.randn(3, H, dtype=torch.float64)
     results = []
+    rnn = Recurrent(cell)
     for fused in (False, True):
-        cell.fused = fused
+        rnn.fused = fused   # a switch to flip at will, on the same module
         cell.zero_grad()
-        out, final = Recurrent(cell)(x, state)
+        out, final = rnn(x, state)
         (out.sin().sum() + flat(final).sum()).backward()
         results.append([out, flat(final), *[p.grad.clone() for p in cell.parameters()]])
     for a, b in zip(*results):

@@ -18,8 +18,7 @@ import pytest
 ROOT = Path(__file__).parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 IDS = [p.stem for p in NOTEBOOKS]
-sys.path.insert(0, str(ROOT / "tools"))
-from slide_metadata import apply_slide_metadata, slide_types  # noqa: E402
+from tools.slide_metadata import apply_slide_metadata, slide_types
 
 REVEAL = "assets/reveal.js/dist/reveal.js"  # the module id the slides template requires
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
@@ -75,7 +74,7 @@ def test_slide_rule():
 def test_every_cell_has_its_slide_type(path):
     nb = nbformat.read(path, as_version=4)
     found = [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
-    fix = f"run: python tools/slide_metadata.py {path.relative_to(ROOT)}"
+    fix = f"run: python -m tools.slide_metadata {path.relative_to(ROOT)}"
     missing = [i for i, kind in enumerate(found) if kind is None]
     assert not missing, f"cells {missing} have no slide type: {fix}"
     assert found == slide_types(nb.cells), f"slide types differ from the rule: {fix}"
@@ -93,8 +92,8 @@ def site(tmp_path_factory):
         apply_slide_metadata(nb)
         nbformat.write(nb, notebooks / path.name)
     out = tmp_path_factory.mktemp("site")
-    run = subprocess.run([sys.executable, str(ROOT / "tools" / "export.py"), str(out), "--notebooks", str(notebooks)],
-                         capture_output=True, text=True)
+    run = subprocess.run([sys.executable, "-m", "tools.export", str(out), "--notebooks", str(notebooks)],
+                         cwd=ROOT, capture_output=True, text=True)
     if run.returncode and "needs node" in run.stderr and os.environ.get("COURSE_REQUIRE_BROWSER") != "1":
         pytest.skip(run.stderr.strip())
     assert run.returncode == 0, run.stdout + run.stderr
@@ -106,6 +105,7 @@ def chrome(chromium):   # conftest.py's, shared with the JupyterLab tests
     return chromium
 
 
+@pytest.mark.export
 def test_no_page_names_a_network_url_to_load(site):
     # An independent check of the export's own: a tag or a style that names a remote file.
     loads = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=["']?(?:https?:)?//"""
@@ -186,6 +186,7 @@ def check_common(page, problems, nb):
     assert not problems["errors"], f"JavaScript errors: {problems['errors']}"
 
 
+@pytest.mark.export
 @pytest.mark.browser
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_page_shows_the_notebook_offline(site, offline, path):
@@ -195,6 +196,7 @@ def test_page_shows_the_notebook_offline(site, offline, path):
     check_common(page, problems, nb)
 
 
+@pytest.mark.export
 @pytest.mark.browser
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_slides_run_offline(site, offline, path):
@@ -211,6 +213,7 @@ def test_slides_run_offline(site, offline, path):
     check_common(page, problems, nb)
 
 
+@pytest.mark.export
 @pytest.mark.browser
 def test_index_lists_every_notebook_and_its_links_resolve(site, offline):
     page, problems = offline((site.out / "index.html").as_uri())
@@ -228,6 +231,7 @@ def test_index_lists_every_notebook_and_its_links_resolve(site, offline):
     assert not problems["external"] and not problems["failed"] and not problems["errors"], problems
 
 
+@pytest.mark.export
 @pytest.mark.browser
 def test_glossary_page_typesets_its_math(site, offline):
     if not (ROOT / "GLOSSARY.md").exists():

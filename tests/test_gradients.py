@@ -44,8 +44,9 @@ def test_hidden_grad_norms_equal_the_jacobian_products(rnn):
     # For L = w . h_T, dL/dh_t = w^T dh_T/dh_t: the two tools must agree.
     cell, x = rnn
     w = torch.randn(H, dtype=torch.float64)
-    norms = hidden_grad_norms(cell, lambda: Recurrent(cell)(x)[0][0, -1] @ w)
-    h = Recurrent(cell)(x)[0][0].detach().numpy()
+    rnn = Recurrent(cell)
+    norms = hidden_grad_norms(rnn, lambda: rnn(x)[0][0, -1] @ w)
+    h = rnn(x)[0][0].detach().numpy()
     products = jacobian_products(rnn_jacobians(cell.weight_hh.detach().numpy(), h))
     expected = [np.linalg.norm(w.numpy() @ products[t]) for t in range(1, T + 1)]
     np.testing.assert_allclose(norms, expected, rtol=1e-12)
@@ -55,20 +56,30 @@ def test_hidden_grad_norms_work_inside_any_model():
     torch.manual_seed(0)
     model = ManyToOne(torch.nn.LSTMCell(4, 6), 2, vocab_size=9)
     x, y = torch.randint(0, 9, (3, 8)), torch.tensor([0, 1, 1])
-    norms = hidden_grad_norms(model.reader.rnn.cell, lambda: cross_entropy(model(x), y))
-    assert norms.shape == (8,) and (norms > 0).all()
+    norms = hidden_grad_norms(model.rnn, lambda: cross_entropy(model(x), y))
+    # The same gradients by hand: PyTorch's cell unrolled, every h_t kept, one backward pass.
+    state, hs = None, []
+    for x_t in model.embedding(x).unbind(1):
+        state = model.cell(x_t, state)
+        state[0].retain_grad()
+        hs.append(state[0])
+    cross_entropy(model.head(state[0]), y).backward()
+    np.testing.assert_allclose(norms, [h.grad.norm().item() for h in hs], rtol=1e-5)  # float32 rounding
 
 
 def test_hidden_grad_norms_errors(rnn):
     cell, x = rnn
-    with pytest.raises(ValueError, match="the cell never ran"):
-        hidden_grad_norms(cell, lambda: torch.tensor(1.0, requires_grad=True))
+    unrolled = Recurrent(cell)
+    with pytest.raises(ValueError, match="the Recurrent never ran"):
+        hidden_grad_norms(unrolled, lambda: torch.tensor(1.0, requires_grad=True))
+    with pytest.raises(ValueError, match="needs the model's Recurrent"):
+        hidden_grad_norms(cell, lambda: unrolled(x)[0].sum())
 
     def without_grad():
         with torch.no_grad():
-            return Recurrent(cell)(x)[0].sum()
+            return unrolled(x)[0].sum()
     with pytest.raises(ValueError, match="carry no gradient"):
-        hidden_grad_norms(cell, without_grad)
+        hidden_grad_norms(unrolled, without_grad)
 
 
 def test_grad_norms_over_time_leave_the_global_random_state_alone():
@@ -202,10 +213,12 @@ def test_recall_text_blocks():
         tasks.adding_problem(5, 1, 0)
 
 
-def test_hidden_grad_norms_refuse_a_fused_cell():
-    cell = RNNCell(D, H, fused=True)
-    with pytest.raises(ValueError, match="set cell.fused = False"):
-        hidden_grad_norms(cell, lambda: Recurrent(cell)(torch.randn(1, 3, D))[0].sum())
+def test_hidden_grad_norms_refuse_a_fused_recurrent():
+    rnn = Recurrent(RNNCell(D, H), fused=True)
+    with pytest.raises(ValueError, match="set its fused = False"):
+        hidden_grad_norms(rnn, lambda: rnn(torch.randn(1, 3, D))[0].sum())
+    rnn.fused = False
+    assert hidden_grad_norms(rnn, lambda: rnn(torch.randn(1, 3, D))[0].sum()).shape == (3,)
 
 
 def test_cell_state_gradient_of_an_lstm():
@@ -215,11 +228,12 @@ def test_cell_state_gradient_of_an_lstm():
     ours = LSTMCell(D, H)
     x = torch.randn(2, T, D)
     for c in (cell, ours):
-        norms = hidden_grad_norms(c, lambda: Recurrent(c)(x)[1][1].sum(), part=1)   # L = sum of C_T
+        unrolled = Recurrent(c)
+        norms = hidden_grad_norms(unrolled, lambda: unrolled(x)[1][1].sum(), part=1)   # L = sum of C_T
         assert norms.shape == (T,) and norms[-1] == pytest.approx(np.sqrt(2 * H))
-    rnn_cell = RNNCell(D, H)
+    plain = Recurrent(RNNCell(D, H))
     with pytest.raises(ValueError, match="no part 1"):
-        hidden_grad_norms(rnn_cell, lambda: Recurrent(rnn_cell)(x)[0].sum(), part=1)
+        hidden_grad_norms(plain, lambda: plain(x)[0].sum(), part=1)
 
 
 def test_saved_tensor_bytes_grow_by_a_fixed_amount_per_step():

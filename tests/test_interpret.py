@@ -53,11 +53,11 @@ def test_unit_correlations():
 
 def test_cell_states_are_the_cells_memory_behind_h():
     torch.manual_seed(0)
-    model = CharLM(LSTMCell(6, 10, fused=True), vocab_size=7)
+    model = CharLM(LSTMCell(6, 10), vocab_size=7, fused=True)
     x = torch.randint(0, 7, (30,))
     squashed = cell_states(model, x)
-    gates = record_gates(model.reader.rnn.cell, model.reader.embed(x).detach())
-    h, _ = model.reader(x[None])
+    gates = record_gates(model.cell, model.embedding(x).detach())
+    h, _ = model.rnn(model.embedding(x[None]))
     np.testing.assert_allclose(gates["o"] * squashed, h[0].detach().numpy(), atol=1e-6)  # h_t = o_t * tanh(C_t)
     with pytest.raises(ValueError, match="LSTMCell"):
         cell_states(CharLM(RNNCell(6, 10), vocab_size=7), x)

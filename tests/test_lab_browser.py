@@ -15,7 +15,7 @@ Slow (minutes): deselect with `./course test -m "not browser"`.
 """
 import pytest
 
-from run_notebooks import numbered_notebooks
+from tools.run_notebooks import numbered_notebooks
 
 
 @pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=pytest.mark.browser)

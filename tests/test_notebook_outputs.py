@@ -15,7 +15,7 @@ import pytest
 
 import nbcheck
 from notebook_runs import code_cells
-from run_notebooks import numbered_notebooks
+from tools.run_notebooks import numbered_notebooks
 
 
 def cases():

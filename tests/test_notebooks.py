@@ -132,3 +132,13 @@ def test_every_claim_check_has_its_cell_and_holds_on_the_committed_output():
 def test_kernel_and_size(notebook):
     assert notebook["metadata"]["kernelspec"]["name"] == "python3"
     assert len(json.dumps(notebook)) < 3 * 1024 * 1024, "shrink figures or outputs"
+
+
+def test_notebooks_use_only_public_names(notebook):
+    # A lesson reads the package through its public faces; a private name (_gates, .reader,
+    # _forward_hooks) may change without notice, and teaches a learner to reach past them.
+    private = re.compile(r"(?:\.|\bimport\s+|,\s*)(_[A-Za-z]\w*)|\.reader\b")
+    for cell in code_cells(notebook):
+        source = "".join(cell["source"])
+        found = [m.group(0) for m in private.finditer(source)]
+        assert not found, f"a cell uses private names {found}:\n{source}"

@@ -12,10 +12,8 @@ import pytest
 import torch
 
 from lecture_utils.gradcheck import grad_check, numeric_gradient, relative_error
-from lecture_utils.numpy_rnn import (
-    char_lm_forward, char_lm_loss, init_char_lm, rnn_backward, rnn_forward,
-    rnn_step_backward, rnn_step_forward, sample, softmax,
-)
+from lecture_utils.numpy_char_lm import char_lm_forward, char_lm_loss, init_char_lm, sample, softmax
+from lecture_utils.numpy_rnn import rnn_backward, rnn_forward, rnn_step_backward, rnn_step_forward
 
 N, T, D, H = 3, 5, 4, 6
 
@@ -190,15 +188,15 @@ def test_numeric_gradient_of_a_known_function():
 # ---------------------------------------------------------------- sampling
 def test_sample_is_seeded_and_in_range(lm):
     params = lm[0]
-    a = sample(params, [0, 1], 50, temperature=1.0, rng=7)
-    b = sample(params, [0, 1], 50, temperature=1.0, rng=7)
+    a = sample(params, [0, 1], 50, temperature=1.0, seed=7)
+    b = sample(params, [0, 1], 50, temperature=1.0, seed=7)
     np.testing.assert_array_equal(a, b)
     assert a.shape == (50,) and a.min() >= 0 and a.max() < V
 
 
 def test_low_temperature_picks_the_most_likely_character(lm):
     params, _, _, _ = lm
-    out = sample(params, [2], 1, temperature=1e-3, rng=0)
+    out = sample(params, [2], 1, temperature=1e-3, seed=0)
     probs, _, _ = char_lm_forward(params, [2], np.zeros(HL))
     assert out[0] == np.argmax(probs[0])
 
@@ -217,7 +215,7 @@ def test_step_forward_shape_errors(rnn):
         rnn_step_forward(w["x"], h0, W_xh, W_hh, b)
     with pytest.raises(ValueError, match=r"h_prev has shape \(3, 5\); expected \(N, H\) = \(3, 6\)"):
         rnn_step_forward(x, h0[:, :5], W_xh, W_hh, b)
-    with pytest.raises(ValueError, match=r"W_xh has shape \(6, 3\); expected \(H, D\) = \(6, 4\)"):
+    with pytest.raises(ValueError, match=r"W_xh has shape \(6, 3\); expected \(H, D\) with H = 6, D = 4"):
         rnn_step_forward(x, h0, W_xh[:, :3], W_hh, b)
     with pytest.raises(ValueError, match=r"W_hh has shape \(6, 5\); expected a square \(H, H\)"):
         rnn_step_forward(x, h0, W_xh, W_hh[:, :5], b)
@@ -301,7 +299,7 @@ def test_lstm_step_forward_equals_torch_cell(lstm):
 def test_lstm_step_backward_finite_differences(lstm):
     w, _ = lstm
     rng = np.random.default_rng(7)
-    arrays = {"x": w["x"][:, 0].copy(), "h_prev": w["h0"].copy(), "c_prev": rng.standard_normal((N, H)),
+    arrays = {"x_t": w["x"][:, 0].copy(), "h_prev": w["h0"].copy(), "C_prev": rng.standard_normal((N, H)),
               "W_xh": w["W_xh"].copy(), "W_hh": w["W_hh"].copy(), "b": w["b"].copy()}
     dh, dc = rng.standard_normal((N, H)), rng.standard_normal((N, H))
 
@@ -310,8 +308,8 @@ def test_lstm_step_backward_finite_differences(lstm):
         return np.sum(h * dh) + np.sum(c * dc)
 
     _, _, cache = lstm_step_forward(**arrays)
-    dx, dh_prev, dc_prev, dW_xh, dW_hh, db = lstm_step_backward(dh, dc, cache)
-    grads = {"x": dx, "h_prev": dh_prev, "c_prev": dc_prev, "W_xh": dW_xh, "W_hh": dW_hh, "b": db}
+    dx, dh_prev, dC_prev, dW_xh, dW_hh, db = lstm_step_backward(dh, dc, cache)
+    grads = {"x_t": dx, "h_prev": dh_prev, "C_prev": dC_prev, "W_xh": dW_xh, "W_hh": dW_hh, "b": db}
     errors = grad_check(loss, arrays, grads)
     assert max(errors.values()) <= 1e-7, errors
 
@@ -344,8 +342,8 @@ def test_lstm_shape_errors(lstm):
         lstm_forward(w["x"], w["h0"], w["W_xh"], w["W_hh"][:, :5], w["b"])
     with pytest.raises(ValueError, match=r"b has shape \(23,\); expected \(4H,\) = \(24,\)"):
         lstm_forward(w["x"], w["h0"], w["W_xh"], w["W_hh"], w["b"][:23])
-    with pytest.raises(ValueError, match=r"c_prev has shape \(3, 5\); expected \(N, H\) = \(3, 6\)"):
+    with pytest.raises(ValueError, match=r"C_prev has shape \(3, 5\); expected \(N, H\) = \(3, 6\)"):
         lstm_step_forward(w["x"][:, 0], w["h0"], np.zeros((N, 5)), w["W_xh"], w["W_hh"], w["b"])
     _, _, cache = lstm_step_forward(w["x"][:, 0], w["h0"], np.zeros((N, H)), w["W_xh"], w["W_hh"], w["b"])
-    with pytest.raises(ValueError, match=r"dc has shape \(3, 5\)"):
+    with pytest.raises(ValueError, match=r"dC has shape \(3, 5\)"):
         lstm_step_backward(np.zeros((N, H)), np.zeros((N, 5)), cache)

@@ -6,15 +6,13 @@ implemented yet", is proven in JupyterLab (tests/test_lab_browser.py). The answe
 solutions run through their checks in the notebook output checks, so a solution that
 fails its own check fails there.
 """
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tools"))
-import student_copies  # noqa: E402  (tools/ is a folder of scripts, not a package)
+from tools import student_copies
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 IDS = [p.stem for p in NOTEBOOKS]
@@ -76,6 +74,9 @@ def test_the_student_copy_keeps_everything_else(path, copies):
         if is_exercise(t):   # tagged so that JupyterLab's Run All goes on past it
             metadata["tags"] = t.metadata["tags"] + [student_copies.GOES_ON]
         assert (s.cell_type, s.metadata) == (t.cell_type, metadata), f"{path.name} cell {i}"
+        if t.cell_type == "markdown":   # the same prose, its links pointing to the same files
+            assert s.source == student_copies.relink(t.source, ROOT / "notebooks", copies), f"{path.name} cell {i}"
+            continue
         if not is_exercise(t):
             assert s.source == t.source, f"{path.name} cell {i} changed"
             continue
@@ -95,3 +96,24 @@ def test_unbalanced_or_stray_markers_are_refused():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")])
     with pytest.raises(student_copies.SolutionMarkerError, match="tagged 'exercise'"):
         student_copies.student_copy(nb)
+
+
+def linked_files(folder, nb):
+    """The files the prose's relative links name, resolved from `folder`, the notebook's own."""
+    return [(folder / m.group(1)).resolve() for c in nb.cells if c.cell_type == "markdown"
+            for m in student_copies.RELATIVE_LINK.finditer(c.source)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_every_link_opens_a_file_from_the_notebook_and_from_its_student_copy(path, copies):
+    # ./course lab serves the repository, so a link to ../lecture_utils/x.py opens the module.
+    teacher = linked_files(path.parent, nbformat.read(path, 4))
+    assert all(f.is_file() for f in teacher), [str(f) for f in teacher if not f.is_file()]
+    assert linked_files(copies, nbformat.read(copies / path.name, 4)) == teacher
+
+
+def test_links_are_rewritten_for_a_copy_written_elsewhere(tmp_path):
+    source = "Read [the layers](../lecture_utils/numpy_rnn.py), [the site](https://x.org/a) and [below](#exercise)."
+    moved = student_copies.relink(source, tmp_path / "notebooks", tmp_path / "build" / "student")
+    assert moved == ("Read [the layers](../../lecture_utils/numpy_rnn.py), [the site](https://x.org/a) "
+                     "and [below](#exercise).")

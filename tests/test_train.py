@@ -1,11 +1,12 @@
 """Adagrad, clipping, the training loop and evaluation, against hand-worked values."""
+import re
+
 import numpy as np
 import pytest
 
-from lecture_utils.numpy_rnn import init_char_lm
+from lecture_utils.numpy_char_lm import evaluate_numpy_lm, init_char_lm, train_numpy_lm
 from lecture_utils.optim import Adagrad, clip_by_value
 from lecture_utils.plots import probability_table, smooth
-from lecture_utils.train import evaluate_char_lm, train_char_lm
 from lecture_utils.vocab import Vocabulary
 
 
@@ -46,32 +47,32 @@ def test_clip_by_value():
 
 def test_training_learns_hello():
     vocab = Vocabulary("helo")
-    params = init_char_lm(4, 3, rng=0)
-    losses = train_char_lm(params, vocab.encode("hello"), 4, 300, Adagrad(0.1))
+    params = init_char_lm(4, 3, seed=0)
+    losses = train_numpy_lm(params, vocab.encode("hello"), 4, 300, Adagrad(0.1))
     assert losses[0] == pytest.approx(np.log(4), abs=1e-3)
     assert losses[-1] < 0.05
 
 
 def test_callback_runs_every_k_steps_and_at_the_end():
     seen = []
-    params = init_char_lm(4, 3, rng=0)
-    train_char_lm(params, np.array([0, 1, 2, 2, 3]), 2, 7, Adagrad(0.1),
+    params = init_char_lm(4, 3, seed=0)
+    train_numpy_lm(params, np.array([0, 1, 2, 2, 3]), 2, 7, Adagrad(0.1),
                   callback=lambda step, p: seen.append(step), every=3)
     assert seen == [3, 6, 7]
 
 
 def test_uniform_model_evaluates_to_ln_v():
     # All-zero weights give p = 1/V for every character: the loss is ln V exactly.
-    params = {k: np.zeros_like(v) for k, v in init_char_lm(7, 5, rng=0).items()}
+    params = {k: np.zeros_like(v) for k, v in init_char_lm(7, 5, seed=0).items()}
     data = np.random.default_rng(0).integers(0, 7, 2500)
-    assert evaluate_char_lm(params, data, chunk=1000) == pytest.approx(np.log(7), abs=1e-12)
+    assert evaluate_numpy_lm(params, data, chunk=1000) == pytest.approx(np.log(7), abs=1e-12)
 
 
 def test_evaluation_does_not_depend_on_the_chunk_size():
-    params = init_char_lm(6, 8, rng=0, scale=0.5)
+    params = init_char_lm(6, 8, seed=0, scale=0.5)
     data = np.random.default_rng(1).integers(0, 6, 300)
-    a = evaluate_char_lm(params, data, chunk=299)
-    b = evaluate_char_lm(params, data, chunk=7)
+    a = evaluate_numpy_lm(params, data, chunk=299)
+    b = evaluate_numpy_lm(params, data, chunk=7)
     assert a == pytest.approx(b, abs=1e-12)
 
 
@@ -99,8 +100,8 @@ def test_nan_settings_are_refused():
         Adagrad(lr=float("nan"))
     with pytest.raises(ValueError, match="clipping limit must be a positive number"):
         clip_by_value({"a": np.ones(2)}, float("nan"))
-    with pytest.raises(ValueError, match="chunk must be at least 1"):
-        evaluate_char_lm(init_char_lm(3, 2, rng=0), np.array([0, 1, 2]), chunk=0)
+    with pytest.raises(ValueError, match="chunk must be a whole number >= 1"):
+        evaluate_numpy_lm(init_char_lm(3, 2, seed=0), np.array([0, 1, 2]), chunk=0)
 
 
 def test_adagrad_refuses_a_second_model_of_another_shape():
@@ -120,20 +121,22 @@ def test_forward_backward_seconds_runs_and_clears_gradients():
         forward_backward_seconds(model, torch.randn(1, 4, 2), repeats=0)
 
 
-def test_train_char_model_refuses_a_negative_warmup_or_learning_rate():
+def test_train_torch_lm_refuses_a_negative_warmup_or_learning_rate():
     from lecture_utils.cells import LSTMCell
     from lecture_utils.models import CharLM
-    from lecture_utils.train import train_char_model
+    from lecture_utils.train import train_torch_lm
 
-    model = CharLM(LSTMCell(8, 16, fused=True), 5)
+    model = CharLM(LSTMCell(8, 16), 5, fused=True)
     data = np.arange(500) % 5
-    for bad in (dict(warmup=-10), dict(lr=-1e-3), dict(weight_decay=-0.1)):
-        with pytest.raises(ValueError, match="must be"):
-            train_char_model(model, data, seq_length=8, steps=2, batch_size=4, **bad)
+    for bad, says in ((dict(warmup=-10), "warmup and weight_decay must be >= 0; got -10"),
+                      (dict(lr=-1e-3), "learning rate must be a positive number; got -0.001"),
+                      (dict(weight_decay=-0.1), "warmup and weight_decay must be >= 0; got 0, -0.1")):
+        with pytest.raises(ValueError, match=re.escape(says)):
+            train_torch_lm(model, data, seq_length=8, steps=2, batch_size=4, **bad)
 
 
 def test_watch_char_model_prints_the_loss_and_a_sample_at_each_stage(capsys):
-    from lecture_utils.train import watch_char_model
+    from lecture_utils.experiments import watch_char_model
 
     text = "the cat sat on the mat. " * 200
     model, vocab = watch_char_model(text, "the ", stages=(0, 3), val_chars=500)

@@ -1,7 +1,7 @@
 """A static, offline copy of the course: one HTML page and one reveal.js slide deck per
 notebook, an index, and the glossary.
 
-    python tools/export.py [OUTDIR] [--notebooks DIR]      # ./course export runs this
+    python -m tools.export [OUTDIR] [--notebooks DIR]      # ./course export runs this
 
 Pages come from the committed outputs (nothing is re-executed). Every script, style
 and font they load is copied into OUTDIR/assets/ (see web_assets.py) and referenced by
@@ -12,7 +12,6 @@ import argparse
 import html
 import re
 import shutil
-import sys
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,9 +21,8 @@ from jinja2 import DictLoader
 from nbconvert import HTMLExporter, SlidesExporter
 from nbconvert.filters.markdown_mistune import markdown2html_mistune
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import web_assets  # noqa: E402  (a sibling module: tools/ is not a package)
-from slide_metadata import heading_level  # noqa: E402
+from tools import web_assets
+from tools.slide_metadata import heading_level
 
 ROOT = web_assets.ROOT
 MARKER = ".course-export"  # says OUTDIR is ours, so it may be emptied before an export

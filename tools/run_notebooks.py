@@ -1,8 +1,8 @@
 """Execute notebooks the way the tests check them: each in a fresh kernel, several at once,
 on this CPU or on an emulated older class of CPU.
 
-    python tools/run_notebooks.py [--cpu CLASS] [-j JOBS] [NOTEBOOK ...]   # ./course regen runs this
-    python tools/run_notebooks.py --into DIR NOTEBOOK                     # the notebook checks run this
+    python -m tools.run_notebooks [--cpu CLASS] [-j JOBS] [NOTEBOOK ...]   # ./course regen runs this
+    python -m tools.run_notebooks --into DIR NOTEBOOK                     # the notebook checks run this
 
 Each notebook is cleared (outputs, execution counts, timing metadata), executed top to
 bottom, and written back in place; or, with --into, written into DIR, its run going on after

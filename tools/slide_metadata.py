@@ -1,7 +1,7 @@
 """Give every notebook cell its slide type, so that `./course export` makes sensible decks.
 
-    python tools/slide_metadata.py notebooks/*.ipynb           # write the slide types
-    python tools/slide_metadata.py --check notebooks/*.ipynb   # exit 1 if any would change
+    python -m tools.slide_metadata notebooks/*.ipynb           # write the slide types
+    python -m tools.slide_metadata --check notebooks/*.ipynb   # exit 1 if any would change
 
 The rule (what a teacher presenting the notebook expects):
 
@@ -88,7 +88,7 @@ def main(argv=None):
             nbformat.write(nb, path)
             print(f"{path}: set the slide type of {changed} cell(s)")
     if stale:
-        print(f"run: python tools/slide_metadata.py {' '.join(map(str, stale))}", file=sys.stderr)
+        print(f"run: python -m tools.slide_metadata {' '.join(map(str, stale))}", file=sys.stderr)
         return 1
     return 0
 

@@ -1,6 +1,6 @@
 """Student copies of the notebooks: solutions removed, outputs cleared, everything else kept.
 
-    python tools/student_copies.py [OUTDIR] [--notebooks DIR]     # ./course student runs this
+    python -m tools.student_copies [OUTDIR] [--notebooks DIR]     # ./course student runs this
 
 An exercise is a code cell tagged `exercise` whose solution sits between the markers
 nbgrader uses,
@@ -14,9 +14,12 @@ stops that cell with a message saying the exercise is not implemented yet. The c
 tagged `raises-exception`, which JupyterLab reads: Run All goes on past an exercise not yet
 done (the lesson after it uses the package's code, not the learner's), instead of stopping
 there. Every output and execution count is cleared, so no printed result gives an answer
-away. Prose, code, other tags and slide metadata are copied unchanged.
+away. Prose, code, other tags and slide metadata are copied unchanged, except that the
+prose's relative links (to `../lecture_utils/numpy_rnn.py`, say) are rewritten to point to
+the same files from where the copy is written.
 """
 import argparse
+import os
 import re
 import sys
 from pathlib import Path
@@ -63,8 +66,20 @@ def strip_solutions(source):
     return "\n".join(lines)
 
 
-def student_copy(nb, name="notebook"):
-    """A student copy of a notebook (a new object; nb is unchanged)."""
+RELATIVE_LINK = re.compile(r"\]\((?!\w+:|#|/)([^)\s]+)\)")   # [text](path), not a URL, anchor or absolute path
+
+
+def relink(source, source_dir, target_dir):
+    """Markdown `source` whose relative links, written from `source_dir`, work from `target_dir`."""
+    def moved(match):
+        target = os.path.relpath(os.path.join(source_dir, match.group(1)), target_dir)
+        return f"]({Path(target).as_posix()})"
+    return RELATIVE_LINK.sub(moved, source)
+
+
+def student_copy(nb, name="notebook", source_dir=None, target_dir=None):
+    """A student copy of a notebook (a new object; nb is unchanged). Relative links in its
+    prose are rewritten from `source_dir` to `target_dir` when both are given."""
     nb = nbformat.from_dict(nb)
     nb = nbformat.reads(nbformat.writes(nb), as_version=4)  # a deep copy, validated
     for i, cell in enumerate(nb.cells):
@@ -76,6 +91,8 @@ def student_copy(nb, name="notebook"):
                                       "and every such cell needs them")
         if is_exercise:
             cell.metadata["tags"] = cell.metadata["tags"] + [GOES_ON]
+        if cell.cell_type == "markdown" and source_dir is not None and target_dir is not None:
+            cell.source = relink(cell.source, source_dir, target_dir)
         if cell.cell_type == "code":
             cell.source = strip_solutions(cell.source)
             cell.outputs = []
@@ -93,7 +110,7 @@ def write_student_copies(notebooks, outdir):
     outdir.mkdir(parents=True, exist_ok=True)
     written = []
     for path in paths:
-        copy = student_copy(nbformat.read(path, as_version=4), path.name)
+        copy = student_copy(nbformat.read(path, as_version=4), path.name, notebooks.resolve(), outdir.resolve())
         nbformat.write(copy, outdir / path.name)
         written.append(outdir / path.name)
     return written
