@@ -1,6 +1,7 @@
 """Pictures and tables for the lessons: loss curves, per-step probabilities, softmax
-temperature. Each plotting function draws into a new figure and returns its axes; the
-notebook calls plt.show().
+temperature, gradient norms, gates, diagrams and coloured text. Each plotting function draws
+into a new figure and returns its axes; the notebook calls plt.show(). Colours, line styles
+and references follow style.py, the course's one visual language.
 """
 import html
 
@@ -10,6 +11,7 @@ import numpy as np
 from .interpret import busiest_window
 from .models import RNN_TYPES
 from .numpy_char_lm import softmax
+from .style import OTHER_LINESTYLES, REFERENCE, line_style, model_of, ramp
 from .vocab import visible
 
 
@@ -23,17 +25,50 @@ def smooth(values, window):
     return (c[1:] - c[start]) / (np.arange(1, len(values) + 1) - start)
 
 
-def plot_losses(curves, window=1, reference=None, title="Training loss", ylabel="loss (nats per character)"):
+def curve_styles(labels, ordered=False):
+    """{color, linestyle} for each curve: a ramp for ordered values (ordered=True), else each
+    model's own colour (style.py), a model that comes back again keeping its colour with
+    another line style, and other curves the rest of the palette."""
+    labels = list(labels)
+    if ordered:
+        return [{"color": c, "linestyle": OTHER_LINESTYLES[i % len(OTHER_LINESTYLES)]}
+                for i, c in enumerate(ramp(len(labels)))]
+    styles, seen, others = [], {}, 0
+    for label in labels:
+        model = model_of(label)
+        if model is None:
+            styles.append(line_style(label, others))
+            others += 1
+            continue
+        style = line_style(label, 0)
+        if model in seen:   # the same model again (before and after training, say): another line style
+            alternatives = [ls for ls in OTHER_LINESTYLES if ls != style["linestyle"]]
+            style["linestyle"] = alternatives[seen[model] % len(alternatives)]
+        seen[model] = seen.get(model, -1) + 1
+        styles.append(style)
+    return styles
+
+
+def draw_references(ax, reference):
+    """Horizontal reference lines {label: value}, grey and dashed, each named in the legend."""
+    dashes = [(0, (5, 3)), (0, (2, 2)), (0, (8, 2, 2, 2))]
+    for i, (label, value) in enumerate((reference or {}).items()):
+        ax.axhline(value, **{**REFERENCE, "linestyle": dashes[i % len(dashes)], "color": ("0.45", "0.0")[i % 2]},
+                   label=label)
+
+
+def plot_losses(curves, window=1, reference=None, title="Training loss", ylabel="loss (nats per character)",
+                ordered=False):
     """Loss against training step for each {label: losses (n,)}.
 
     window: running-mean width, for noisy per-chunk losses. reference: {label: value}
-    drawn as dashed horizontal lines (for example ln V, the loss of a uniform guess).
+    drawn as grey dashed horizontal lines (for example ln V, the loss of a uniform guess).
+    ordered: the curves are for increasing values of one parameter: colour them by a ramp.
     """
     fig, ax = plt.subplots(figsize=(7, 3.6))
-    for label, losses in curves.items():
-        ax.plot(np.arange(1, len(losses) + 1), smooth(losses, window), label=label)
-    for i, (label, value) in enumerate((reference or {}).items()):
-        ax.axhline(value, linestyle="--", linewidth=1, color=f"C{len(curves) + i}", label=label)
+    for (label, losses), style in zip(curves.items(), curve_styles(curves, ordered)):
+        ax.plot(np.arange(1, len(losses) + 1), smooth(losses, window), label=label, **style)
+    draw_references(ax, reference)
     ax.set_xlabel("training step")
     ax.set_ylabel(ylabel)
     ax.set_title(title if window == 1 else f"{title} (running mean over {window} steps)")
@@ -81,9 +116,9 @@ def plot_temperature(logits, labels, temperatures=(0.5, 1.0, 2.0), top=None):
     fig, ax = plt.subplots(figsize=(7, 3))
     width = 0.8 / len(temperatures)
     x = np.arange(len(shown))
-    for i, tau in enumerate(temperatures):
+    for i, (tau, color) in enumerate(zip(sorted(temperatures), ramp(len(temperatures)))):
         ax.bar(x + (i - (len(temperatures) - 1) / 2) * width, softmax(logits / tau)[shown], width,
-               label=f"temperature {tau:g}")
+               label=f"temperature {tau:g}", color=color)
     ax.set_xticks(x, [visible(labels[j]) for j in shown])
     ax.set_xlabel("next character")
     ax.set_ylabel("probability")
@@ -152,13 +187,14 @@ def draw_rnn_types():
     return axes
 
 
-def plot_grad_norms(curves, title="Gradient flowing back through time", ylabel="||dL/dh_t||"):
-    """Gradient norm against the step t, on a log scale, for each {label: norms (T,)}."""
+def plot_grad_norms(curves, title="Gradient flowing back through time", ylabel="||dL/dh_t||", ordered=False):
+    """Gradient norm against the step t, on a log scale, for each {label: norms (T,)}.
+    ordered: the curves are for increasing values of one parameter: colour them by a ramp."""
     fig, ax = plt.subplots(figsize=(7, 3.6))
-    for label, norms in curves.items():
+    for (label, norms), style in zip(curves.items(), curve_styles(curves, ordered)):
         norms = np.asarray(norms, dtype=np.float64)
         shown = np.where(norms > 0, norms, np.nan)  # a log scale cannot show 0 (underflow)
-        ax.plot(np.arange(1, len(norms) + 1), shown, label=label)
+        ax.plot(np.arange(1, len(norms) + 1), shown, label=label, **style)
     ax.set_yscale("log")
     ax.set_xlabel("step t")
     ax.set_ylabel(ylabel)
@@ -224,3 +260,136 @@ def color_cell(text, cell, name, width):
     start = busiest_window(cell["label"], width)
     return color_text(text[start:start + width], cell["values"][start:start + width],
                       title=f"{name}: unit {cell['unit']}, r = {cell['r']:.2f}")
+
+
+# ------------------------------------------------------------------ cell diagrams
+_GATE = {"σ": "#F5D9A8", "tanh": "#CFE3F1"}   # sigmoid gates and tanh boxes, light fills under black text
+
+
+def _box(ax, x, y, text, fill, w=0.9, h=0.6, size=11):
+    ax.add_patch(plt.Rectangle((x - w / 2, y - h / 2), w, h, facecolor=fill, edgecolor="black", lw=1.2, zorder=3))
+    ax.text(x, y, text, ha="center", va="center", fontsize=size, zorder=4)
+
+
+def _node(ax, x, y, op):
+    ax.add_patch(plt.Circle((x, y), 0.28, facecolor="white", edgecolor="black", lw=1.2, zorder=3))
+    ax.text(x, y, op, ha="center", va="center", fontsize=12, zorder=4)
+
+
+def _arrow(ax, points, color="black", lw=1.4):
+    """A polyline through `points` with an arrowhead at the end."""
+    xs, ys = zip(*points)
+    ax.plot(xs[:-1] + (xs[-1],), ys[:-1] + (ys[-1],), color=color, lw=lw, zorder=2, solid_capstyle="round")
+    ax.annotate("", points[-1], points[-2], arrowprops=dict(arrowstyle="-|>", color=color, lw=lw,
+                                                            shrinkA=0, shrinkB=0), zorder=2)
+
+
+def draw_lstm_cell(ax=None):
+    """The LSTM cell as the lecture draws it, in its notation: the cell state C_{t-1} -> C_t
+    along the top, changed only by × f_t and + i_t ⊙ g_t; the four gates computed from h_{t-1}
+    and x_t below; h_t = o_t ⊙ tanh(C_t) out to the right. Returns the axes."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8.5, 4.6))
+    ax.add_patch(plt.Rectangle((0.7, 0.4), 8.6, 5.0, facecolor="#F4F4F4", edgecolor="0.5", lw=1, zorder=0))
+    top, bus = 4.7, 1.0
+    # The cell state: the top line, one multiplication and one addition per step.
+    _arrow(ax, [(0.0, top), (2.22, top)], lw=2.4)
+    _node(ax, 2.5, top, "×")
+    _arrow(ax, [(2.78, top), (5.22, top)], lw=2.4)
+    _node(ax, 5.5, top, "+")
+    _arrow(ax, [(5.78, top), (10.0, top)], lw=2.4)
+    ax.text(0.0, top + 0.25, "$C_{t-1}$", fontsize=12, va="bottom")
+    ax.text(10.0, top + 0.25, "$C_t$", fontsize=12, va="bottom", ha="right")
+    # h_{t-1} and x_t meet on the bus that feeds every gate.
+    ax.plot([0.0, 7.2], [bus, bus], color="black", lw=1.4, zorder=2)
+    ax.text(0.0, bus - 0.22, "$h_{t-1}$", fontsize=12, va="top")
+    _arrow(ax, [(1.4, -0.3), (1.4, bus)])
+    ax.text(1.55, -0.25, "$x_t$", fontsize=12, va="bottom")
+    gates = [("f", 2.5, "σ", "forget"), ("i", 4.2, "σ", "input"), ("g", 5.5, "tanh", "candidate"),
+             ("o", 7.2, "σ", "output")]
+    for name, x, kind, meaning in gates:
+        _arrow(ax, [(x, bus), (x, 1.9)])
+        _box(ax, x, 2.2, kind, _GATE[kind])
+        ax.text(x + 0.5, 1.55, f"${name}_t$\n{meaning}", fontsize=8, va="center", ha="left", color="0.25")
+    _arrow(ax, [(2.5, 2.5), (2.5, top - 0.28)])                 # f_t scales C_{t-1}
+    _node(ax, 5.5, 3.5, "×")                                     # i_t ⊙ g_t, what is written
+    _arrow(ax, [(4.2, 2.5), (4.2, 3.5), (5.22, 3.5)])
+    _arrow(ax, [(5.5, 2.5), (5.5, 3.22)])
+    _arrow(ax, [(5.5, 3.78), (5.5, top - 0.28)])
+    _box(ax, 8.3, 3.7, "tanh", _GATE["tanh"], w=0.9, h=0.5, size=10)   # h_t = o_t ⊙ tanh(C_t)
+    _arrow(ax, [(8.3, top), (8.3, 3.95)])
+    _node(ax, 8.3, 2.2, "×")
+    _arrow(ax, [(8.3, 3.45), (8.3, 2.48)])
+    _arrow(ax, [(7.65, 2.2), (8.02, 2.2)])
+    _arrow(ax, [(8.58, 2.2), (10.0, 2.2)])
+    ax.text(10.0, 2.4, "$h_t$", fontsize=12, ha="right", va="bottom")
+    ax.text(5.0, 5.55, "LSTM cell:  $C_t = f_t \\odot C_{t-1} + i_t \\odot g_t$,   $h_t = o_t \\odot \\tanh(C_t)$",
+            ha="center", fontsize=11)
+    ax.set_xlim(-0.2, 10.2)
+    ax.set_ylim(-0.4, 6.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def draw_gate_order(ax=None):
+    """The four blocks stacked in an LSTM's weight_ih (4H, D): PyTorch's order i, f, g, o,
+    against the order the lecture names them, i, f, o, g. Returns the axes."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 1.5))
+    fills = {"i": "#F5D9A8", "f": "#F5D9A8", "o": "#F5D9A8", "g": "#CFE3F1"}
+    for row, (who, order) in enumerate([("PyTorch stacks the rows of weight_ih (4H, D)", "ifgo"), ("the lecture names them", "ifog")]):
+        y = 1 - row
+        ax.text(-0.2, y, who, ha="right", va="center", fontsize=10)
+        for k, name in enumerate(order):
+            ax.add_patch(plt.Rectangle((k, y - 0.35), 1, 0.7, facecolor=fills[name], edgecolor="black"))
+            ax.text(k + 0.5, y, f"${name}$", ha="center", va="center", fontsize=12)
+            if row == 0:
+                ax.text(k + 0.5, y + 0.5, ["0:H", "H:2H", "2H:3H", "3H:4H"][k], ha="center", va="center",
+                        fontsize=8, color="0.3")
+    ax.set_xlim(-3.6, 4.1)
+    ax.set_ylim(-0.5, 1.8)
+    ax.axis("off")
+    return ax
+
+
+def draw_gru_cell(ax=None):
+    """The GRU cell in PyTorch's convention: reset gate r_t and update gate z_t from h_{t-1}
+    and x_t, the candidate n_t, and h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1} along the top.
+    Returns the axes."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8.5, 4.6))
+    ax.add_patch(plt.Rectangle((0.7, 0.4), 8.6, 5.0, facecolor="#F4F4F4", edgecolor="0.5", lw=1, zorder=0))
+    top, bus = 4.7, 1.0
+    # The state path: h_{t-1} kept in the share z_t, plus the candidate in the share 1 - z_t.
+    _arrow(ax, [(0.0, top), (3.72, top)], lw=2.4)
+    _node(ax, 4.0, top, "×")
+    _arrow(ax, [(4.28, top), (7.22, top)], lw=2.4)
+    _node(ax, 7.5, top, "+")
+    _arrow(ax, [(7.78, top), (10.0, top)], lw=2.4)
+    ax.text(0.0, top + 0.25, "$h_{t-1}$", fontsize=12, va="bottom")
+    ax.text(10.0, top + 0.25, "$h_t$", fontsize=12, va="bottom", ha="right")
+    # h_{t-1} and x_t meet on the bus that feeds the gates and the candidate.
+    _arrow(ax, [(0.45, top), (0.45, bus), (7.5, bus), (7.5, 1.95)])
+    _arrow(ax, [(1.6, -0.3), (1.6, bus)])
+    ax.text(1.75, -0.25, "$x_t$", fontsize=12, va="bottom")
+    for name, x, meaning in [("r", 2.5, "reset"), ("z", 4.0, "update")]:
+        _arrow(ax, [(x, bus), (x, 1.9)])
+        _box(ax, x, 2.2, "σ", _GATE["σ"])
+        ax.text(x + 0.5, 1.55, f"${name}_t$\n{meaning}", fontsize=8, va="center", ha="left", color="0.25")
+    _arrow(ax, [(4.0, 2.5), (4.0, top - 0.28)])                                # z_t keeps h_{t-1}
+    _node(ax, 5.5, 3.5, "1−")
+    _arrow(ax, [(4.0, 3.5), (5.22, 3.5)])
+    _node(ax, 7.5, 3.5, "×")
+    _arrow(ax, [(5.78, 3.5), (7.22, 3.5)])                                     # 1 - z_t writes n_t
+    _box(ax, 7.5, 2.2, "tanh", _GATE["tanh"], w=0.9, h=0.5, size=10)
+    ax.text(8.0, 1.6, "$n_t$ candidate", fontsize=8, va="center", ha="left", color="0.25")
+    _arrow(ax, [(2.5, 2.5), (2.5, 2.9), (6.6, 2.9), (6.6, 2.2), (7.05, 2.2)])  # r_t scales h_{t-1}'s part of n_t
+    _arrow(ax, [(7.5, 2.45), (7.5, 3.22)])
+    _arrow(ax, [(7.5, 3.78), (7.5, top - 0.28)])
+    ax.text(5.0, 5.55, "GRU cell:  $h_t = (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}$", ha="center", fontsize=11)
+    ax.set_xlim(-0.2, 10.2)
+    ax.set_ylim(-0.4, 6.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax

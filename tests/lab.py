@@ -10,8 +10,10 @@ import os
 import secrets
 import signal
 import socket
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -86,17 +88,21 @@ class Lab:
         self.notebooks = notebooks
         home.mkdir(parents=True, exist_ok=True)
         # The kernels inherit the server's environment: `cpu`'s, with ./course's settings.
+        # Kernels talk over Unix sockets in the runtime folder, not TCP ports, which another
+        # process starting a kernel at the same moment could take (run_notebooks.execute says
+        # more); the folder's path is kept short, as a socket's path must be.
+        self.runtime = tempfile.mkdtemp(prefix="lab-")
         env = dict(run_notebooks.kernel_env(cpu),
                    # Keep the server's config, data, runtime files and workspaces out of ~/.
                    JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
-                   JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+                   JUPYTER_RUNTIME_DIR=self.runtime,
                    JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
                    JUPYTERLAB_SETTINGS_DIR=str(home / "settings"))
         self.proc = subprocess.Popen(
             [str(JUPYTER), "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
              f"--port={self.port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
              f"--ServerApp.root_dir={self.notebooks}", "--LabApp.expose_app_in_browser=True",
-             "--ServerApp.allow_root=True"],  # CI runs as root
+             "--KernelManager.transport=ipc", "--ServerApp.allow_root=True"],  # CI runs as root
             env=env, stdout=self.log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
 
     def api(self, path, method="GET"):
@@ -137,6 +143,7 @@ class Lab:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+        shutil.rmtree(self.runtime, ignore_errors=True)
 
 
 def run_all(lab, chromium, name, goes_on):

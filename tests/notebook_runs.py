@@ -58,9 +58,17 @@ def run_in_subprocess(path, folder):
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+RUN_TIMEOUT_S = 900   # a whole notebook by nbclient: the slowest takes about two minutes
+
+
 def finish(proc, folder, name):
-    """The notebook `proc` executed, or the reason it has none."""
-    _, err = proc.communicate()
+    """The notebook `proc` executed, or the reason it has none (a run that hangs is killed)."""
+    try:
+        _, err = proc.communicate(timeout=RUN_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+        return f"no result within {RUN_TIMEOUT_S} s: killed\n{err[-3000:]}"
     if proc.returncode != 0:
         return f"exit {proc.returncode}\n{err[-3000:]}"
     return nbformat.read(folder / name, as_version=4)

@@ -24,11 +24,13 @@ notebooks can run at once, each on its own core, with the same results as one at
 import argparse
 import os
 import sys
+import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from traitlets.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -76,10 +78,19 @@ def clear(nb):
 
 
 def execute(nb, folder, cpu="native", allow_errors=False):
-    """Run every cell of `nb` in place, in a fresh kernel whose working directory is `folder`."""
-    client = NotebookClient(nb, timeout=TIMEOUT_S, kernel_name="python3", allow_errors=allow_errors,
-                            record_timing=False, resources={"metadata": {"path": str(folder)}})
-    client.execute(env=kernel_env(cpu))
+    """Run every cell of `nb` in place, in a fresh kernel whose working directory is `folder`.
+
+    The kernel talks over Unix sockets, not TCP: a TCP port is chosen free by one process
+    and bound later by the kernel, and another process starting a kernel meanwhile (the
+    tests start several at once) can take it, leaving a kernel that died or a client that
+    talks to the wrong kernel and waits forever."""
+    with tempfile.TemporaryDirectory(prefix="kernel-") as sockets:
+        # As configuration, not a kernel manager of our own: nbclient then shuts the kernel down.
+        sockets_only = Config({"KernelManager": {"transport": "ipc", "ip": os.path.join(sockets, "ipc")}})
+        client = NotebookClient(nb, timeout=TIMEOUT_S, kernel_name="python3", allow_errors=allow_errors,
+                                record_timing=False, resources={"metadata": {"path": str(folder)}},
+                                config=sockets_only)
+        client.execute(env=kernel_env(cpu))
     return nb
 
 
