@@ -284,22 +284,38 @@ def _arrow(ax, points, color="black", lw=1.4):
                                                             shrinkA=0, shrinkB=0), zorder=2)
 
 
+def _cell_frame(ax, title):
+    """Axes for a cell diagram: the cell's grey box, its equation above it. Returns the axes."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8.5, 4.6))
+    ax.add_patch(plt.Rectangle((0.7, 0.4), 8.6, 5.0, facecolor="#F4F4F4", edgecolor="0.5", lw=1, zorder=0))
+    ax.text(5.0, 5.55, title, ha="center", fontsize=11)
+    ax.set_xlim(-0.2, 10.2)
+    ax.set_ylim(-0.4, 6.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def _state_path(ax, y, times_at, plus_at, into, out):
+    """The state carried from step to step, along the top: one × and one + on its way."""
+    _arrow(ax, [(0.0, y), (times_at - 0.28, y)], lw=2.4)
+    _node(ax, times_at, y, "×")
+    _arrow(ax, [(times_at + 0.28, y), (plus_at - 0.28, y)], lw=2.4)
+    _node(ax, plus_at, y, "+")
+    _arrow(ax, [(plus_at + 0.28, y), (10.0, y)], lw=2.4)
+    ax.text(0.0, y + 0.25, into, fontsize=12, va="bottom")
+    ax.text(10.0, y + 0.25, out, fontsize=12, va="bottom", ha="right")
+
+
 def draw_lstm_cell(ax=None):
     """The LSTM cell as the lecture draws it, in its notation: the cell state C_{t-1} -> C_t
     along the top, changed only by × f_t and + i_t ⊙ g_t; the four gates computed from h_{t-1}
     and x_t below; h_t = o_t ⊙ tanh(C_t) out to the right. Returns the axes."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8.5, 4.6))
-    ax.add_patch(plt.Rectangle((0.7, 0.4), 8.6, 5.0, facecolor="#F4F4F4", edgecolor="0.5", lw=1, zorder=0))
+    ax = _cell_frame(ax, "LSTM cell:  $C_t = f_t \\odot C_{t-1} + i_t \\odot g_t$,   $h_t = o_t \\odot \\tanh(C_t)$")
     top, bus = 4.7, 1.0
     # The cell state: the top line, one multiplication and one addition per step.
-    _arrow(ax, [(0.0, top), (2.22, top)], lw=2.4)
-    _node(ax, 2.5, top, "×")
-    _arrow(ax, [(2.78, top), (5.22, top)], lw=2.4)
-    _node(ax, 5.5, top, "+")
-    _arrow(ax, [(5.78, top), (10.0, top)], lw=2.4)
-    ax.text(0.0, top + 0.25, "$C_{t-1}$", fontsize=12, va="bottom")
-    ax.text(10.0, top + 0.25, "$C_t$", fontsize=12, va="bottom", ha="right")
+    _state_path(ax, top, 2.5, 5.5, "$C_{t-1}$", "$C_t$")
     # h_{t-1} and x_t meet on the bus that feeds every gate.
     ax.plot([0.0, 7.2], [bus, bus], color="black", lw=1.4, zorder=2)
     ax.text(0.0, bus - 0.22, "$h_{t-1}$", fontsize=12, va="top")
@@ -323,12 +339,6 @@ def draw_lstm_cell(ax=None):
     _arrow(ax, [(7.65, 2.2), (8.02, 2.2)])
     _arrow(ax, [(8.58, 2.2), (10.0, 2.2)])
     ax.text(10.0, 2.4, "$h_t$", fontsize=12, ha="right", va="bottom")
-    ax.text(5.0, 5.55, "LSTM cell:  $C_t = f_t \\odot C_{t-1} + i_t \\odot g_t$,   $h_t = o_t \\odot \\tanh(C_t)$",
-            ha="center", fontsize=11)
-    ax.set_xlim(-0.2, 10.2)
-    ax.set_ylim(-0.4, 6.0)
-    ax.set_aspect("equal")
-    ax.axis("off")
     return ax
 
 
@@ -357,18 +367,10 @@ def draw_gru_cell(ax=None):
     """The GRU cell in PyTorch's convention: reset gate r_t and update gate z_t from h_{t-1}
     and x_t, the candidate n_t, and h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1} along the top.
     Returns the axes."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8.5, 4.6))
-    ax.add_patch(plt.Rectangle((0.7, 0.4), 8.6, 5.0, facecolor="#F4F4F4", edgecolor="0.5", lw=1, zorder=0))
+    ax = _cell_frame(ax, "GRU cell:  $h_t = (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}$")
     top, bus = 4.7, 1.0
     # The state path: h_{t-1} kept in the share z_t, plus the candidate in the share 1 - z_t.
-    _arrow(ax, [(0.0, top), (3.72, top)], lw=2.4)
-    _node(ax, 4.0, top, "×")
-    _arrow(ax, [(4.28, top), (7.22, top)], lw=2.4)
-    _node(ax, 7.5, top, "+")
-    _arrow(ax, [(7.78, top), (10.0, top)], lw=2.4)
-    ax.text(0.0, top + 0.25, "$h_{t-1}$", fontsize=12, va="bottom")
-    ax.text(10.0, top + 0.25, "$h_t$", fontsize=12, va="bottom", ha="right")
+    _state_path(ax, top, 4.0, 7.5, "$h_{t-1}$", "$h_t$")
     # h_{t-1} and x_t meet on the bus that feeds the gates and the candidate.
     _arrow(ax, [(0.45, top), (0.45, bus), (7.5, bus), (7.5, 1.95)])
     _arrow(ax, [(1.6, -0.3), (1.6, bus)])
@@ -387,9 +389,4 @@ def draw_gru_cell(ax=None):
     _arrow(ax, [(2.5, 2.5), (2.5, 2.9), (6.6, 2.9), (6.6, 2.2), (7.05, 2.2)])  # r_t scales h_{t-1}'s part of n_t
     _arrow(ax, [(7.5, 2.45), (7.5, 3.22)])
     _arrow(ax, [(7.5, 3.78), (7.5, top - 0.28)])
-    ax.text(5.0, 5.55, "GRU cell:  $h_t = (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}$", ha="center", fontsize=11)
-    ax.set_xlim(-0.2, 10.2)
-    ax.set_ylim(-0.4, 6.0)
-    ax.set_aspect("equal")
-    ax.axis("off")
     return ax
