@@ -178,12 +178,22 @@ class Recurrent(nn.Module):
         for attr in ("input_size", "hidden_size"):
             if not hasattr(cell, attr):
                 raise ValueError(f"a cell needs an {attr} attribute, like torch.nn.RNNCell; {type(cell).__name__} has none")
-        if fused and not isinstance(cell, RNNCell):
-            raise ValueError(f"fused=True runs one of this package's cells through PyTorch's loop; "
-                             f"{type(cell).__name__} is not one")
-        self.cell, self.fused = cell, fused
+        self.cell = cell
+        self.fused = fused
         self.input_size, self.hidden_size = cell.input_size, cell.hidden_size
         self.recorded = None   # while `recording`: the list every step's state is added to
+
+    @property
+    def fused(self):
+        """Whether PyTorch's own loop runs the sequence, with the cell's weights."""
+        return self._fused_on
+
+    @fused.setter
+    def fused(self, on):
+        if on and not isinstance(self.cell, RNNCell):
+            raise ValueError(f"fused=True runs one of this package's cells through PyTorch's loop; "
+                             f"{type(self.cell).__name__} is not one")
+        self._fused_on = bool(on)
 
     def forward(self, x, state=None):
         guards.sequence_input(x, self.input_size)
@@ -209,6 +219,8 @@ class Recurrent(nn.Module):
     @contextlib.contextmanager
     def recording(self):
         """`with rnn.recording() as states:` every step's state, in order, while inside."""
+        if self.recorded is not None:
+            raise ValueError("this Recurrent is already recording: one `recording()` at a time")
         self.recorded = []
         try:
             yield self.recorded

@@ -51,8 +51,9 @@ class UsageError(Exception):
     """A problem with what the user asked for: printed as one line, exit status 2."""
 
 
-def read_corpus(corpus):
-    """(text, source) for a shipped corpus name or a path to a UTF-8 text file."""
+def corpus_source(corpus):
+    """(text, source) for --corpus, a shipped corpus name or a path to a UTF-8 text file:
+    the text by data.read_corpus, and what a checkpoint records of where it came from."""
     try:
         text, digest = data.read_corpus(corpus)
     except ValueError as e:
@@ -70,6 +71,9 @@ def corpus_of(config):
                          "`train`): sample with --prime; evaluate needs the corpus")
     if name not in CORPORA and not os.path.isfile(name):
         raise UsageError(f"the checkpoint was trained on the file {name!r}, which is no longer there")
+    if name not in CORPORA and not config.get("corpus_sha256"):
+        raise UsageError(f"the checkpoint names the file {name!r} but not its checksum, so it cannot be "
+                         "checked to be the text it was trained on: evaluate needs a checkpoint made by `train`")
     try:
         return data.read_corpus(name, config.get("corpus_sha256"))[0]
     except ValueError as e:
@@ -153,7 +157,7 @@ def training_config(args, source):
 
 
 def train(args):
-    text, source = read_corpus(args.corpus)
+    text, source = corpus_source(args.corpus)
     if args.threads:
         torch.set_num_threads(args.threads)
     vocab = Vocabulary.from_text(text)

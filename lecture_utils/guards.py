@@ -113,6 +113,8 @@ def cell_input(cell, x, states):
         )
     batch = tuple(x.shape[:-1])
     for name, state in states.items():
+        if state is not None and not torch.is_tensor(state):
+            raise ValueError(f"{name} must be a tensor (N, H) or (H,); got a {type(state).__name__}")
         if state is not None and tuple(state.shape) != batch + (cell.hidden_size,):
             raise ValueError(
                 f"{name} has shape {tuple(state.shape)}; expected {batch + (cell.hidden_size,)}, "

@@ -8,9 +8,9 @@
 
 Every model takes a cell (`RNNCell`, and later `LSTMCell` or `GRUCell`, or PyTorch's
 own) and unrolls it with `Recurrent`, so the cell can change with nothing else changed.
-A model that reads a sequence shows its parts by name: `model.rnn` (the Recurrent, whose
-`fused` switch the model's `fused=True` sets), `model.cell`, and `model.embedding` if it
-reads tokens.
+A model that reads its input through one cell (ManyToOne, ManyToManySynced, CharLM) shows
+its parts by name: `model.rnn` (the Recurrent, whose `fused` switch the model's
+`fused=True` sets), `model.cell`, and `model.embedding` (None if it reads vectors).
 Models with `vocab_size` read token indices (N, T) and embed them to the cell's input
 size; without it they read vectors (N, T, D). Every model returns logits: scores over
 classes or tokens, to be fed to a softmax or a cross-entropy.

@@ -7,7 +7,8 @@
   under simulated deuteranopia, protanopia and tritanopia (Machado et al. 2009).
 - Ordered parameters (a singular value s, a temperature τ, a truncation length k) take an
   ordered ramp, dark to light along viridis, never unrelated hues.
-- Reference lines (a uniform guess, a baseline, a floor) are grey and dashed.
+- Reference lines (a uniform guess, a baseline, a floor) are dashed, in grey or, for a
+  second one in the same figure, black with another dash.
 - Figures are drawn at twice the pixel density in notebooks ("retina"), crisp on high-DPI
   screens: importing this module (or plots.py, which imports it) switches that on.
 """
@@ -18,7 +19,9 @@ from matplotlib import colormaps
 
 MODEL_COLORS = {"RNN": "#0072B2", "LSTM": "#D55E00", "GRU": "#CC79A7"}
 MODEL_LINESTYLES = {"RNN": "-", "LSTM": (0, (7, 2, 1.5, 2)), "GRU": (0, (1.5, 1.5))}
-OTHER_COLORS = ["#009E73", "#E69F00", "#56B4E9", "#000000"]   # the rest of Okabe and Ito's palette
+# The rest of Okabe and Ito's palette, but for its yellow (too faint on white) and black
+# (kept for reference lines). Colours repeat after three; the line style then differs.
+OTHER_COLORS = ["#009E73", "#E69F00", "#56B4E9"]
 OTHER_LINESTYLES = ["-", (0, (7, 2, 1.5, 2)), (0, (1.5, 1.5)), (0, (4, 1.5, 1.5, 1.5, 1.5, 1.5))]
 REFERENCE = {"color": "0.4", "linestyle": "--", "linewidth": 1.1}
 

@@ -8,6 +8,7 @@
 Every loop puts the model in training mode while it trains and gives it back in the mode
 the caller had it in. (The NumPy character LM's loop is in numpy_char_lm.py.)
 """
+import contextlib
 import time
 
 import numpy as np
@@ -68,22 +69,32 @@ def fit(model, loss_fn, data, steps, batch_size=64, lr=1e-2, clip_norm=1.0, clip
     params = [p for p in model.parameters() if p.requires_grad]
     opt = optimizers[optimizer](params, lr=lr)
     losses, norms = np.empty(steps), np.empty(steps)
-    was_training = model.training
-    model.train()
-    for step in range(steps):
-        idx = torch.randint(0, n, (min(batch_size, n),), generator=generator)
-        loss = loss_fn(model, *(t[idx] for t in data))
-        opt.zero_grad()
-        loss.backward()
-        norms[step] = grad_norm(params)
-        if clip_value is not None:
-            torch.nn.utils.clip_grad_value_(params, clip_value)
-        if clip_norm is not None:
-            torch.nn.utils.clip_grad_norm_(params, clip_norm)
-        opt.step()
-        losses[step] = loss.item()
-    model.train(was_training)
+    with training_mode(model):
+        for step in range(steps):
+            idx = torch.randint(0, n, (min(batch_size, n),), generator=generator)
+            loss = loss_fn(model, *(t[idx] for t in data))
+            opt.zero_grad()
+            loss.backward()
+            norms[step] = grad_norm(params)
+            if clip_value is not None:
+                torch.nn.utils.clip_grad_value_(params, clip_value)
+            if clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_(params, clip_norm)
+            opt.step()
+            losses[step] = loss.item()
     return (losses, norms) if return_grad_norms else losses
+
+
+@contextlib.contextmanager
+def training_mode(model, training=True):
+    """Run the block with `model` in training mode (or eval mode, training=False), and give
+    it back in the caller's mode afterwards, even after an error."""
+    was_training = model.training
+    model.train(training)
+    try:
+        yield model
+    finally:
+        model.train(was_training)
 
 
 def grad_norm(params):
@@ -126,6 +137,9 @@ def train_torch_lm(model, data, seq_length, steps=None, batch_size=32, lr=3e-3, 
         raise ValueError(f"learning rate must be a positive number; got {lr}")
     if warmup < 0 or weight_decay < 0:
         raise ValueError(f"warmup and weight_decay must be >= 0; got {warmup}, {weight_decay}")
+    for name, value in (("seq_length", seq_length), ("batch_size", batch_size), ("steps", steps), ("every", every)):
+        if value is not None:
+            guards.whole(name, value)
     data = torch.as_tensor(np.asarray(data), dtype=torch.long)
     stream = (len(data) - 1) // batch_size
     if stream < seq_length:
@@ -139,45 +153,44 @@ def train_torch_lm(model, data, seq_length, steps=None, batch_size=32, lr=3e-3, 
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     bar = _progress_bar(steps, seconds) if progress else None
     losses, state, step, elapsed = [], None, 0, 0.0
-    was_training = model.training
-    model.train()
-    while (steps is None or step < steps) and (seconds is None or elapsed < seconds):
-        if stop is not None and stop.is_set():
-            break
-        started = time.perf_counter()
-        used = max(step / steps if steps else 0.0, elapsed / seconds if seconds else 0.0)
-        for group in optimizer.param_groups:
-            group["lr"] = scheduled_lr(lr, step, used, warmup, decay)
-        k = step % chunks
-        if k == 0:
-            state = None  # every pass starts from h_0 = 0
-        cut = slice(k * seq_length, (k + 1) * seq_length)
-        logits, state = model(inputs[:, cut], state)
-        state = detach_state(state)
-        loss = cross_entropy(logits, targets[:, cut])
-        optimizer.zero_grad()
-        loss.backward()
-        if clip_norm is not None:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
-        optimizer.step()
-        losses.append(loss.item())
-        step += 1
-        took = time.perf_counter() - started
-        elapsed += took
+    with training_mode(model):
+        while (steps is None or step < steps) and (seconds is None or elapsed < seconds):
+            if stop is not None and stop.is_set():
+                break
+            started = time.perf_counter()
+            used = max(step / steps if steps else 0.0, elapsed / seconds if seconds else 0.0)
+            for group in optimizer.param_groups:
+                group["lr"] = scheduled_lr(lr, step, used, warmup, decay)
+            k = step % chunks
+            if k == 0:
+                state = None  # every pass starts from h_0 = 0
+            cut = slice(k * seq_length, (k + 1) * seq_length)
+            logits, state = model(inputs[:, cut], state)
+            state = detach_state(state)
+            loss = cross_entropy(logits, targets[:, cut])
+            optimizer.zero_grad()
+            loss.backward()
+            if clip_norm is not None:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+            optimizer.step()
+            losses.append(loss.item())
+            step += 1
+            took = time.perf_counter() - started
+            elapsed += took
+            if bar is not None:
+                bar.update(1 if seconds is None else took)
+                bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}", step=step, refresh=False)
+            if callback is not None and every and step % every == 0:
+                model.eval()
+                callback(step, model)
+                model.train()
         if bar is not None:
-            bar.update(1 if seconds is None else took)
-            bar.set_postfix(loss=f"{np.mean(losses[-50:]):.3f}", step=step, refresh=False)
-        if callback is not None and every and step % every == 0:
+            bar.close()
+        if callback is not None and step and not (every and step % every == 0):
             model.eval()
-            callback(step, model)
-            model.train()
-    if bar is not None:
-        bar.close()
-    if callback is not None and step and not (every and step % every == 0):
-        model.eval()
-        callback(step, model)   # after the last step, as after every `every`
-    model.train(was_training)
+            callback(step, model)   # after the last step, as after every `every`
     return np.array(losses)
+
 
 
 def scheduled_lr(lr, step, used, warmup=0, decay=False):
@@ -211,25 +224,24 @@ def evaluate_torch_lm(model, data, window=None, chunk=1000):
     data = torch.as_tensor(np.asarray(data), dtype=torch.long)
     if data.dim() != 1 or len(data) < 2:
         raise ValueError(f"data must be a (L,) sequence with L >= 2; got shape {tuple(data.shape)}")
-    if window is not None and (not isinstance(window, (int, np.integer)) or window < 1):
-        raise ValueError(f"window must be a whole number of characters >= 1; got {window!r}")
-    was_training = model.training
-    model.eval()
-    inputs, targets = data[:-1], data[1:]
-    total = 0.0
-    if window is None:
-        state = None
-        for start in range(0, len(targets), chunk):
-            logits, state = model(inputs[start:start + chunk][None], state)
-            total += cross_entropy(logits, targets[start:start + chunk][None]).item() * logits.shape[1]
-    else:
-        full = len(targets) // window * window
-        batches = [(inputs[:full].view(-1, window), targets[:full].view(-1, window))]
-        if full < len(targets):  # the last, shorter window
-            batches.append((inputs[full:][None], targets[full:][None]))
-        for x, y in batches:
-            for rows in range(0, len(x), 256):
-                logits, _ = model(x[rows:rows + 256])
-                total += cross_entropy(logits, y[rows:rows + 256]).item() * y[rows:rows + 256].numel()
-    model.train(was_training)
+    guards.whole("chunk", chunk)
+    if window is not None:
+        guards.whole("window", window)
+    with training_mode(model, False):
+        inputs, targets = data[:-1], data[1:]
+        total = 0.0
+        if window is None:
+            state = None
+            for start in range(0, len(targets), chunk):
+                logits, state = model(inputs[start:start + chunk][None], state)
+                total += cross_entropy(logits, targets[start:start + chunk][None]).item() * logits.shape[1]
+        else:
+            full = len(targets) // window * window
+            batches = [(inputs[:full].view(-1, window), targets[:full].view(-1, window))]
+            if full < len(targets):  # the last, shorter window
+                batches.append((inputs[full:][None], targets[full:][None]))
+            for x, y in batches:
+                for rows in range(0, len(x), 256):
+                    logits, _ = model(x[rows:rows + 256])
+                    total += cross_entropy(logits, y[rows:rows + 256]).item() * y[rows:rows + 256].numel()
     return total / len(targets)

@@ -248,3 +248,22 @@ def test_record_gates_match_the_cells_forward():
     assert set(gru) == {"r", "z", "n"}
     with pytest.raises(ValueError, match="needs an LSTMCell or a GRUCell"):
         record_gates(RNNCell(D, H), x)
+
+
+def test_fused_is_refused_for_a_cell_pytorch_cannot_run_whole_and_recording_does_not_nest():
+    rnn = Recurrent(torch.nn.LSTMCell(D, H))
+    with pytest.raises(ValueError, match="LSTMCell is not one"):
+        rnn.fused = True
+    assert rnn.fused is False
+    with rnn.recording():
+        with pytest.raises(ValueError, match="already recording"):
+            with rnn.recording():
+                pass
+
+
+def test_gates_take_h_and_refuse_a_state_tuple():
+    cell = LSTMCell(D, H)
+    x, h = torch.zeros(2, D), torch.zeros(2, H)
+    assert [g.shape for g in cell.gates(x, h)] == [(2, H)] * 4
+    with pytest.raises(ValueError, match="h must be a tensor"):
+        cell.gates(x, (h, h))

@@ -239,6 +239,13 @@ def test_a_checkpoint_without_a_recorded_corpus_says_so(capsys, tmp_path):
     del config["corpus"]
     save_checkpoint(tmp_path / "bare.pt", model, vocab, config, history)
     assert "does not record the corpus" in errors(capsys, "evaluate", "--checkpoint", tmp_path / "bare.pt")
+    # A file named without its checksum cannot be checked to be the same text: refused too.
+    text = tmp_path / "text.txt"
+    text.write_text("hello world\n" * 50)
+    config.update(corpus=str(text))
+    config.pop("corpus_sha256", None)
+    save_checkpoint(tmp_path / "unsummed.pt", model, vocab, config, history)
+    assert "not its checksum" in errors(capsys, "evaluate", "--checkpoint", tmp_path / "unsummed.pt")
 
 
 def test_a_failed_save_is_a_checkpoint_error_and_leaves_no_temporary_file(tmp_path):
@@ -298,7 +305,7 @@ def test_shipped_checkpoints_were_made_by_the_train_command_as_recorded():
     """Each shipped checkpoint's configuration is what its recorded command gives today,
     the command is in checkpoints/README.md, and together they stay near 10 MB."""
     from lecture_utils.checkpoint import SHIPPED
-    from lecture_utils.cli import parser, read_corpus, training_config
+    from lecture_utils.cli import corpus_source, parser, training_config
 
     readme = open(os.path.join(os.path.dirname(next(iter(SHIPPED.values()))), "README.md")).read()
     total = 0
@@ -308,7 +315,7 @@ def test_shipped_checkpoints_were_made_by_the_train_command_as_recorded():
         assert argv[:4] == ["python", "-m", "lecture_utils", "train"]
         args = parser().parse_args(argv[3:])
         assert args.corpus == corpus and os.path.basename(args.out) == os.path.basename(path)
-        assert config == training_config(args, read_corpus(args.corpus)[1])
+        assert config == training_config(args, corpus_source(args.corpus)[1])
         assert vocab == Vocabulary.from_text(load_corpus(corpus))
         assert not history["interrupted"] and history["steps"] == len(history["losses"])
         assert history["command"] in readme

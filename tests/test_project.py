@@ -124,8 +124,8 @@ def test_the_package_map_lists_every_module_below_what_it_imports():
     assert sorted(order) == sorted(modules), "every module has one row in the README's package map"
     for module in order:
         source = (ROOT / "lecture_utils" / f"{module}.py").read_text()
-        imported = set(re.findall(r"^from \.(\w+) import", source, re.M))
-        imported |= {name.strip() for names in re.findall(r"^from \. import ([\w, ]+)", source, re.M)
+        imported = set(re.findall(r"^\s*from \.(\w+) import", source, re.M))   # in functions too
+        imported |= {name.strip() for names in re.findall(r"^\s*from \. import ([\w, ]+)", source, re.M)
                      for name in names.split(",")}
         later = [m for m in imported if order.index(m) > order.index(module)]
         assert not later, f"{module}.py imports {later}, listed below it in the README's package map"

@@ -144,3 +144,41 @@ def test_watch_char_model_prints_the_loss_and_a_sample_at_each_stage(capsys):
     assert "━━ after 0 steps: validation loss" in out and "━━ after 3 steps" in out
     assert f"ln {len(vocab)}" in out
     assert out.count("\nthe ") == 2    # each stage's sample starts with the prime (the text has no line breaks)
+
+
+def test_the_loops_give_the_model_back_in_the_callers_mode_even_after_an_error():
+    import torch
+    from lecture_utils.cells import LSTMCell
+    from lecture_utils.models import CharLM
+    from lecture_utils.train import evaluate_torch_lm, fit, train_torch_lm
+
+    model = CharLM(LSTMCell(4, 8), 5, fused=True)
+    data = np.arange(400) % 5
+    for mode in (True, False):
+        model.train(mode)
+        train_torch_lm(model, data, seq_length=8, steps=2, batch_size=4)
+        evaluate_torch_lm(model, data[:50])
+        fit(model, lambda m, x: m(x)[0].sum() * 0, (torch.zeros(3, 4, dtype=torch.long),), steps=1)
+        assert model.training is mode
+
+        def fails(step, m):
+            raise RuntimeError("a callback that fails")
+        with pytest.raises(RuntimeError, match="a callback that fails"):
+            train_torch_lm(model, data, seq_length=8, steps=2, batch_size=4, callback=fails, every=1)
+        assert model.training is mode
+
+
+def test_train_torch_lm_and_evaluate_refuse_sizes_of_zero():
+    from lecture_utils.cells import LSTMCell
+    from lecture_utils.models import CharLM
+    from lecture_utils.train import evaluate_torch_lm, train_torch_lm
+
+    model, data = CharLM(LSTMCell(4, 8), 5), np.arange(400) % 5
+    for bad in (dict(seq_length=0), dict(batch_size=0), dict(steps=0)):
+        kwargs = {**dict(seq_length=8, steps=2, batch_size=4), **bad}
+        name = next(iter(bad))
+        with pytest.raises(ValueError, match=f"{name} must be a whole number >= 1; got 0"):
+            train_torch_lm(model, data, **kwargs)
+    for bad in (dict(chunk=0), dict(window=0)):
+        with pytest.raises(ValueError, match=f"{next(iter(bad))} must be a whole number >= 1; got 0"):
+            evaluate_torch_lm(model, data[:50], **bad)
