@@ -154,10 +154,11 @@ def find_cells(activations, text, features, shift=3000):
     """For each named feature, the unit that follows it best, and a chance level to compare.
 
     activations (T, H) over text (T characters); features: names from FEATURES.
-    Returns {name: {"unit", "r", "control", "label" (T,), "values" (T,)}}: the unit with the
-    largest |r|, its r, its activation, and the control: the largest |r| that any unit
-    reaches with the label shifted by `shift` characters (circularly, np.roll). The shifted
-    label has the same statistics but no longer lines up with the text, so the control shows
+    Returns {name: {"unit", "r", "control", "label" (T,), "values" (T,), "rs" (H,),
+    "shifted_rs" (H,)}}: the unit with the largest |r|, its r, its activation, and the
+    control: the largest |r| that any unit reaches with the label shifted by `shift`
+    characters (circularly, np.roll); rs and shifted_rs hold every unit's r with each. The
+    shifted label has the same statistics but no longer lines up with the text, so the control shows
     how large a correlation chance and slow drifts alone can give.
     """
     unknown = [name for name in features if name not in FEATURES]
@@ -171,9 +172,9 @@ def find_cells(activations, text, features, shift=3000):
         label = FEATURES[name](text)
         r = unit_correlations(activations, label)
         unit = int(np.argmax(np.abs(r)))
-        control = float(np.abs(unit_correlations(activations, np.roll(label, shift))).max())
-        found[name] = dict(unit=unit, r=float(r[unit]), control=control, label=label,
-                           values=np.asarray(activations)[:, unit])
+        shifted = unit_correlations(activations, np.roll(label, shift))
+        found[name] = dict(unit=unit, r=float(r[unit]), control=float(np.abs(shifted).max()), label=label,
+                           values=np.asarray(activations)[:, unit], rs=r, shifted_rs=shifted)
     return found
 
 

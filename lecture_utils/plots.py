@@ -3,15 +3,11 @@ temperature, gradient norms, gates, diagrams and coloured text. Each plotting fu
 into a new figure and returns its axes; the notebook calls plt.show(). Colours, line styles
 and references follow style.py, the course's one visual language.
 """
-import html
-
 import matplotlib.pyplot as plt
 import numpy as np
 
-from .interpret import busiest_window
-from .models import RNN_TYPES
 from .numpy_char_lm import softmax
-from .style import OTHER_LINESTYLES, REFERENCE, line_style, model_of, ramp
+from .style import MODEL_COLORS, MODEL_LINESTYLES, OTHER_COLORS, OTHER_LINESTYLES, REFERENCE, line_style, model_of, ramp
 from .vocab import visible
 
 
@@ -58,22 +54,45 @@ def draw_references(ax, reference):
 
 
 def plot_losses(curves, window=1, reference=None, title="Training loss", ylabel="loss (nats per character)",
-                ordered=False):
+                ordered=False, validation=None, x=None, xlabel="training step", ylim=None, logy=False):
     """Loss against training step for each {label: losses (n,)}.
 
     window: running-mean width, for noisy per-chunk losses. reference: {label: value}
     drawn as grey dashed horizontal lines (for example ln V, the loss of a uniform guess).
     ordered: the curves are for increasing values of one parameter: colour them by a ramp.
+    validation: {label: [(step, loss), ...]}, validation losses drawn as markers in the
+    colour of the curve with that label. x: {label: (n,) positions} to plot against
+    instead of the step (seconds, characters read), named by xlabel. ylim: (low, high)
+    clips the axis; what the clip hides is written on the figure. logy: a log loss axis.
     """
     fig, ax = plt.subplots(figsize=(7, 3.6))
+    highest = []
     for (label, losses), style in zip(curves.items(), curve_styles(curves, ordered)):
-        ax.plot(np.arange(1, len(losses) + 1), smooth(losses, window), label=label, **style)
+        shown = smooth(losses, window)
+        xs = np.asarray(x[label]) if x else np.arange(1, len(losses) + 1)
+        if len(xs) != len(shown):
+            raise ValueError(f"x[{label!r}] has {len(xs)} positions for {len(shown)} losses")
+        ax.plot(xs, shown, label=label, **style)
+        for step, loss in (validation or {}).get(label, []):
+            ax.plot(step, loss, marker="o", markersize=7, color=style["color"], markeredgecolor="black", zorder=4)
+        highest.append((shown.max(), xs[shown.argmax()]))
+        if label in (validation or {}):
+            ax.plot([], [], marker="o", linestyle="none", color=style["color"], markeredgecolor="black",
+                     label=f"{label}: validation")
     draw_references(ax, reference)
-    ax.set_xlabel("training step")
+    if logy:
+        ax.set_yscale("log")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+        peak, at = max(highest)
+        if peak > ylim[1]:   # say what the clipped axis hides, so that no data is hidden silently
+            ax.annotate(f"off the axis: up to {peak:.3g} at {xlabel.split(' (')[0]} {at:,.0f}", (0.99, 0.97),
+                        xycoords="axes fraction", ha="right", va="top", fontsize=8, color="0.3")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title if window == 1 else f"{title} (running mean over {window} steps)")
-    ax.legend()
-    ax.grid(alpha=0.3)
+    ax.legend(fontsize=9)
+    ax.grid(alpha=0.3, which="both" if logy else "major")
     fig.tight_layout()
     return ax
 
@@ -128,265 +147,264 @@ def plot_temperature(logits, labels, temperatures=(0.5, 1.0, 2.0), top=None):
     return ax
 
 
-# ------------------------------------------------------------ unrolled diagrams
-_COLOURS = {"x": "#f4a6a6", "h": "#a8d5a2", "y": "#9cc3e6"}
-
-
-def draw_unrolled(ax, T, inputs, outputs, title="", weights=False, input_labels=None, output_labels=None):
-    """Draw an RNN unrolled over T steps: x_t below, h_t in the middle, y_t above.
-
-    inputs, outputs: the steps (1-based) that take an input x_t or give an output y_t.
-    weights: label the arrows W_xh, W_hh, W_hy, to show they are the same at every step.
-    input_labels, output_labels: {step: text} to write in a box instead of x_t or y_t.
-    """
-    input_labels, output_labels = input_labels or {}, output_labels or {}
-    bad = [t for t in list(inputs) + list(outputs) if not 1 <= t <= T]
-    if bad:
-        raise ValueError(f"steps must lie in 1..{T}; got {bad}")
-    box = dict(boxstyle="round,pad=0.3", edgecolor="black")
-    arrow = dict(arrowstyle="->", color="black", lw=1.2)
-    size = 11 if T <= 6 else 8
-    for t in range(1, T + 1):
-        ax.text(t, 1, f"h{_sub(t)}", ha="center", va="center", fontsize=size, bbox={**box, "facecolor": _COLOURS["h"]})
-        if t in inputs:
-            ax.text(t, 0, input_labels.get(t, f"x{_sub(t)}"), ha="center", va="center", fontsize=size, bbox={**box, "facecolor": _COLOURS["x"]})
-            ax.annotate("", (t, 0.8), (t, 0.2), arrowprops=arrow)
-            if weights:
-                ax.text(t + 0.06, 0.5, "W_xh", fontsize=8, va="center")
-        if t in outputs:
-            ax.text(t, 2, output_labels.get(t, f"y{_sub(t)}"), ha="center", va="center", fontsize=size, bbox={**box, "facecolor": _COLOURS["y"]})
-            ax.annotate("", (t, 1.8), (t, 1.2), arrowprops=arrow)
-            if weights:
-                ax.text(t + 0.06, 1.5, "W_hy", fontsize=8, va="center")
-        if t < T:
-            ax.annotate("", (t + 0.72, 1), (t + 0.28, 1), arrowprops=arrow)
-            if weights:
-                ax.text(t + 0.5, 1.12, "W_hh", fontsize=8, ha="center")
-    ax.set_xlim(0.4, T + 0.6)
-    ax.set_ylim(-0.5, 2.5)
-    ax.set_title(title, fontsize=10)
-    ax.axis("off")
-    return ax
-
-
-def _sub(t):
-    return str(t).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-
-
-# Each type of models.RNN_TYPES drawn as (T, the steps that take input, the steps that give output).
-LAYOUTS = dict(zip(RNN_TYPES, [(1, [1], [1]), (4, [1], [1, 2, 3, 4]), (4, [1, 2, 3, 4], [4]),
-                               (6, [1, 2, 3], [4, 5, 6]), (4, [1, 2, 3, 4], [1, 2, 3, 4])]))
-
-
-def draw_rnn_types():
-    """The lecture's five types side by side: which steps take input, which give output."""
-    fig, axes = plt.subplots(1, 5, figsize=(14, 2.6), gridspec_kw={"width_ratios": [1.4, 4, 4, 6, 4]})
-    for ax, (name, (T, inputs, outputs)) in zip(axes, LAYOUTS.items()):
-        draw_unrolled(ax, T, inputs, outputs, title=name)
-    fig.tight_layout()
-    return axes
-
-
-def plot_grad_norms(curves, title="Gradient flowing back through time", ylabel="||dL/dh_t||", ordered=False):
+def plot_grad_norms(curves, title="Gradient flowing back through time", ylabel="||dL/dh_t||", ordered=False,
+                    background=None, ylim=None):
     """Gradient norm against the step t, on a log scale, for each {label: norms (T,)}.
-    ordered: the curves are for increasing values of one parameter: colour them by a ramp."""
+
+    The loss is at the last step, so backpropagation runs from right to left; an arrow
+    says so. ordered: the curves are for increasing values of one parameter (a ramp).
+    background: {label: norms} drawn thin and grey behind, for comparison (a slider's
+    fixed curves). ylim: a fixed (low, high), so that redrawn figures compare.
+    """
     fig, ax = plt.subplots(figsize=(7, 3.6))
+    for label, norms in (background or {}).items():
+        norms = np.asarray(norms, dtype=np.float64)
+        ax.plot(np.arange(1, len(norms) + 1), np.where(norms > 0, norms, np.nan), color="0.75", lw=1, zorder=1)
+        ax.annotate(label, (1, norms[0]), fontsize=7, color="0.5", va="center", ha="right",
+                    xytext=(-2, 0), textcoords="offset points", annotation_clip=False)
     for (label, norms), style in zip(curves.items(), curve_styles(curves, ordered)):
         norms = np.asarray(norms, dtype=np.float64)
         shown = np.where(norms > 0, norms, np.nan)  # a log scale cannot show 0 (underflow)
-        ax.plot(np.arange(1, len(norms) + 1), shown, label=label, **style)
+        ax.plot(np.arange(1, len(norms) + 1), shown, label=label, lw=2, **style)
     ax.set_yscale("log")
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    ax.annotate("", (0.08, 1.04), (0.5, 1.04), xycoords="axes fraction",
+                arrowprops=dict(arrowstyle="-|>", color="0.3", lw=1.2), annotation_clip=False)
+    ax.text(0.52, 1.04, "backpropagation: from the loss at t = T back to t = 1", transform=ax.transAxes,
+            fontsize=8, color="0.3", va="center")
     ax.set_xlabel("step t")
     ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    ax.legend()
+    ax.set_title(title, pad=18)
+    ax.legend(fontsize=9)
     ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
     return ax
 
 
-def plot_gates(gates, text, units=16, title="Gate activations, one row per hidden unit"):
-    """Heat maps of gate values (each (T, H)) over a text of T characters, first `units` units."""
+def plot_gates(gates, text, units=None, title="Gate activations, one row per hidden unit", mark="\n"):
+    """Heat maps of gate values (each (T, H)) over a text of T characters.
+
+    units: the units to show, in that order (for example sorted by their mean forget
+    gate); None shows them all. mark: characters whose columns get a grey dashed outline
+    (the line break, by default), where the gates often change together.
+    """
     names = list(gates)
-    fig, axes = plt.subplots(len(names), 1, figsize=(min(14, 0.18 * len(text) + 2), 1.3 * len(names) + 0.8), sharex=True)
+    units = list(range(np.asarray(gates[names[0]]).shape[1]) if units is None else units)
+    fig, axes = plt.subplots(len(names), 1, figsize=(min(14, 0.18 * len(text) + 2.5), 0.14 * len(units) * len(names) + 1.4),
+                             sharex=True)
     axes = np.atleast_1d(axes)
     for ax, name in zip(axes, names):
-        values = np.asarray(gates[name])[:, :units].T
+        values = np.asarray(gates[name])[:, units].T
         signed = values.min() < 0
         image = ax.imshow(values, aspect="auto", cmap="RdBu_r" if signed else "viridis",
                           vmin=-1 if signed else 0, vmax=1, interpolation="nearest")
-        ax.set_ylabel(f"{name}\n{values.shape[0]} units", rotation=0, labelpad=24, fontsize=10, va="center")
-        ax.set_yticks([])
+        ax.set_ylabel(f"${name}$", rotation=0, labelpad=14, fontsize=12, va="center")
+        ax.set_yticks(range(len(units)), [f"unit {u}" for u in units], fontsize=6)
+        for t in [t for t, c in enumerate(text) if c in mark]:
+            ax.add_patch(plt.Rectangle((t - 0.5, -0.5), 1, len(units), fill=False, **{**REFERENCE, "color": "0.2"}))
         bar = fig.colorbar(image, ax=ax, pad=0.01, fraction=0.02)
         bar.set_label("candidate" if signed else "gate value", fontsize=8)
     axes[-1].set_xticks(range(len(text)), [visible(c) for c in text], fontsize=7)
-    axes[-1].set_xlabel("input character")
+    axes[-1].set_xlabel("input character" + (f" (dashed: {', '.join(visible(c) for c in mark)})" if mark else ""))
     axes[0].set_title(title)
     return axes
 
 
-def color_text(text, values, title=None):
-    """Text with each character's background coloured by a value in [-1, 1]: red for
-    positive, blue for negative, white for 0, as in the lecture's interpretable-cell figure.
+def plot_probability_maps(tables, chars, inputs, targets, title="p_t = softmax(y_t) at each step"):
+    """Side-by-side heat maps of the probabilities {label: probs (T, V)}, one row per step,
+    one column per character, each value written in its cell, the target outlined.
 
-    text of T characters, values (T,): for example tanh(C_t) of one LSTM unit. Returns an
-    IPython HTML object (display it, or let it be a cell's last value). Colours are
-    rounded to 10 steps, so the page stays small and the same on every machine.
+    chars: the V characters; inputs, targets: (T,) indices.
     """
-    from IPython.display import HTML  # imported here: only notebooks need IPython
-
-    values = np.asarray(values, dtype=np.float64)
-    if values.shape != (len(text),):
-        raise ValueError(f"values has shape {values.shape}; expected ({len(text)},), one per character of text")
-    if not np.all(np.isfinite(values)):
-        raise ValueError("values must be finite numbers")
-    levels = np.round(np.clip(values, -1, 1) * 10).astype(int)
-    spans, start = [], 0
-    for t in range(1, len(text) + 1):  # one <span> per run of characters with the same colour
-        if t == len(text) or levels[t] != levels[start]:
-            level = levels[start]
-            rgb = "255,0,0" if level > 0 else "0,90,255"
-            chunk = html.escape(text[start:t])
-            spans.append(f'<span style="background:rgba({rgb},{abs(level) / 10:.1f})">{chunk}</span>' if level else chunk)
-            start = t
-    key = "red: positive, blue: negative, white: near 0"
-    heading = f"<div><b>{html.escape(title)}</b> ({key})</div>" if title else f"<div>{key}</div>"
-    return HTML(f'{heading}<pre style="line-height:1.35;font-size:12px;white-space:pre-wrap">{"".join(spans)}</pre>')
-
-
-def color_cell(text, cell, name, width):
-    """The stretch of `width` characters where the label of feature `name` varies the most,
-    coloured by the unit find_cells picked for it (cell: find_cells(...)[name])."""
-    start = busiest_window(cell["label"], width)
-    return color_text(text[start:start + width], cell["values"][start:start + width],
-                      title=f"{name}: unit {cell['unit']}, r = {cell['r']:.2f}")
+    fig, axes = plt.subplots(1, len(tables), figsize=(3.4 * len(tables) + 0.6, 0.55 * len(inputs) + 1.6))
+    axes = np.atleast_1d(axes)
+    for ax, (label, probs) in zip(axes, tables.items()):
+        probs = np.asarray(probs)
+        if probs.shape != (len(inputs), len(chars)) or len(targets) != len(inputs):
+            raise ValueError(f"{label}: probs (T, V) = {probs.shape} must match {len(inputs)} inputs, "
+                             f"{len(targets)} targets and {len(chars)} characters")
+        ax.imshow(probs, cmap="Greys", vmin=0, vmax=1.6)   # vmax above 1: black text stays readable on 1.0
+        for t, row in enumerate(probs):
+            for v, p in enumerate(row):
+                ax.text(v, t, f"{p:.2f}", ha="center", va="center", fontsize=9,
+                        fontweight="bold" if v == targets[t] else "normal")
+            ax.add_patch(plt.Rectangle((targets[t] - 0.5, t - 0.5), 1, 1, fill=False, edgecolor=MODEL_COLORS["RNN"],
+                                       lw=2.5))
+        ax.set_xticks(range(len(chars)), [visible(c) for c in chars])
+        ax.set_yticks(range(len(inputs)), [f"t = {t + 1}: {visible(chars[i])}" for t, i in enumerate(inputs)])
+        ax.set_xlabel("next character")
+        ax.set_title(label, fontsize=10)
+    axes[0].set_ylabel("step: input $x_t$")
+    fig.suptitle(f"{title}; outlined: the target", fontsize=10)
+    fig.tight_layout()
+    return axes
 
 
-# ------------------------------------------------------------------ cell diagrams
-_GATE = {"σ": "#F5D9A8", "tanh": "#CFE3F1"}   # sigmoid gates and tanh boxes, light fills under black text
+def plot_hidden_states(states, input_chars, highlight=()):
+    """One small bar chart per step of the hidden state h_t (states (T, H)), titled with the
+    character just read; the steps in `highlight` (1-based) are drawn in the RNN colour,
+    the others in grey, to compare them."""
+    states = np.asarray(states)
+    if states.ndim != 2 or len(input_chars) != len(states):
+        raise ValueError(f"states must be (T, H) with one input character per step; got {states.shape} "
+                         f"and {len(input_chars)} characters")
+    T, H = states.shape
+    fig, axes = plt.subplots(1, T, figsize=(2.1 * T + 0.6, 2.6), sharey=True)
+    axes = np.atleast_1d(axes)
+    for t, ax in enumerate(axes):
+        colour = MODEL_COLORS["RNN"] if t + 1 in highlight else "0.6"
+        ax.bar(range(H), states[t], color=colour)
+        ax.axhline(0, color="0.3", lw=0.8)
+        for unit, value in enumerate(states[t]):
+            ax.text(unit, value + (0.06 if value >= 0 else -0.06), f"{value:.2f}", ha="center",
+                    va="bottom" if value >= 0 else "top", fontsize=8)
+        ax.set_xticks(range(H), [f"unit {u + 1}" for u in range(H)], fontsize=8)
+        ax.set_title(f"$h_{t + 1}$, after reading '{visible(input_chars[t])}'", fontsize=10)
+    axes[0].set_ylim(-1.25, 1.25)
+    axes[0].set_ylabel("value (tanh: -1 to 1)")
+    fig.tight_layout()
+    return axes
 
 
-def _box(ax, x, y, text, fill, w=0.9, h=0.6, size=11):
-    ax.add_patch(plt.Rectangle((x - w / 2, y - h / 2), w, h, facecolor=fill, edgecolor="black", lw=1.2, zorder=3))
-    ax.text(x, y, text, ha="center", va="center", fontsize=size, zorder=4)
-
-
-def _node(ax, x, y, op):
-    ax.add_patch(plt.Circle((x, y), 0.28, facecolor="white", edgecolor="black", lw=1.2, zorder=3))
-    ax.text(x, y, op, ha="center", va="center", fontsize=12, zorder=4)
-
-
-def _arrow(ax, points, color="black", lw=1.4):
-    """A polyline through `points` with an arrowhead at the end."""
-    xs, ys = zip(*points)
-    ax.plot(xs[:-1] + (xs[-1],), ys[:-1] + (ys[-1],), color=color, lw=lw, zorder=2, solid_capstyle="round")
-    ax.annotate("", points[-1], points[-2], arrowprops=dict(arrowstyle="-|>", color=color, lw=lw,
-                                                            shrinkA=0, shrinkB=0), zorder=2)
-
-
-def _cell_frame(ax, title):
-    """Axes for a cell diagram: the cell's grey box, its equation above it. Returns the axes."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8.5, 4.6))
-    ax.add_patch(plt.Rectangle((0.7, 0.4), 8.6, 5.0, facecolor="#F4F4F4", edgecolor="0.5", lw=1, zorder=0))
-    ax.text(5.0, 5.55, title, ha="center", fontsize=11)
-    ax.set_xlim(-0.2, 10.2)
-    ax.set_ylim(-0.4, 6.0)
-    ax.set_aspect("equal")
-    ax.axis("off")
+def plot_unit_values(series, ylabel, title, mark=None):
+    """One value per hidden unit for each {label: values (H,)}, the units sorted by the last
+    series (largest first), as points. mark: a unit (its index) to point out."""
+    labels = list(series)
+    order = np.argsort(np.asarray(series[labels[-1]]))[::-1]
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    for (label, values), style in zip(series.items(), curve_styles(labels)):
+        ax.plot(np.arange(1, len(order) + 1), np.asarray(values)[order], marker="o", markersize=4,
+                color=style["color"], linestyle=style["linestyle"], lw=1, label=label)
+    if mark is not None:
+        rank = int(np.flatnonzero(order == mark)[0]) + 1
+        value = np.asarray(series[labels[-1]])[mark]
+        ax.annotate(f"unit {mark}: {value:.3f}", (rank, value), xytext=(25, -12), textcoords="offset points",
+                    fontsize=9, arrowprops=dict(arrowstyle="->", color="0.2"))
+    ax.set_xlabel(f"hidden unit, sorted by {labels[-1]} (largest first)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(fontsize=9)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
     return ax
 
 
-def _state_path(ax, y, times_at, plus_at, into, out):
-    """The state carried from step to step, along the top: one × and one + on its way."""
-    _arrow(ax, [(0.0, y), (times_at - 0.28, y)], lw=2.4)
-    _node(ax, times_at, y, "×")
-    _arrow(ax, [(times_at + 0.28, y), (plus_at - 0.28, y)], lw=2.4)
-    _node(ax, plus_at, y, "+")
-    _arrow(ax, [(plus_at + 0.28, y), (10.0, y)], lw=2.4)
-    ax.text(0.0, y + 0.25, into, fontsize=12, va="bottom")
-    ax.text(10.0, y + 0.25, out, fontsize=12, va="bottom", ha="right")
-
-
-def draw_lstm_cell(ax=None):
-    """The LSTM cell as the lecture draws it, in its notation: the cell state C_{t-1} -> C_t
-    along the top, changed only by × f_t and + i_t ⊙ g_t; the four gates computed from h_{t-1}
-    and x_t below; h_t = o_t ⊙ tanh(C_t) out to the right. Returns the axes."""
-    ax = _cell_frame(ax, "LSTM cell:  $C_t = f_t \\odot C_{t-1} + i_t \\odot g_t$,   $h_t = o_t \\odot \\tanh(C_t)$")
-    top, bus = 4.7, 1.0
-    # The cell state: the top line, one multiplication and one addition per step.
-    _state_path(ax, top, 2.5, 5.5, "$C_{t-1}$", "$C_t$")
-    # h_{t-1} and x_t meet on the bus that feeds every gate.
-    ax.plot([0.0, 7.2], [bus, bus], color="black", lw=1.4, zorder=2)
-    ax.text(0.0, bus - 0.22, "$h_{t-1}$", fontsize=12, va="top")
-    _arrow(ax, [(1.4, -0.3), (1.4, bus)])
-    ax.text(1.55, -0.25, "$x_t$", fontsize=12, va="bottom")
-    gates = [("f", 2.5, "σ", "forget"), ("i", 4.2, "σ", "input"), ("g", 5.5, "tanh", "candidate"),
-             ("o", 7.2, "σ", "output")]
-    for name, x, kind, meaning in gates:
-        _arrow(ax, [(x, bus), (x, 1.9)])
-        _box(ax, x, 2.2, kind, _GATE[kind])
-        ax.text(x + 0.5, 1.55, f"${name}_t$\n{meaning}", fontsize=8, va="center", ha="left", color="0.25")
-    _arrow(ax, [(2.5, 2.5), (2.5, top - 0.28)])                 # f_t scales C_{t-1}
-    _node(ax, 5.5, 3.5, "×")                                     # i_t ⊙ g_t, what is written
-    _arrow(ax, [(4.2, 2.5), (4.2, 3.5), (5.22, 3.5)])
-    _arrow(ax, [(5.5, 2.5), (5.5, 3.22)])
-    _arrow(ax, [(5.5, 3.78), (5.5, top - 0.28)])
-    _box(ax, 8.3, 3.7, "tanh", _GATE["tanh"], w=0.9, h=0.5, size=10)   # h_t = o_t ⊙ tanh(C_t)
-    _arrow(ax, [(8.3, top), (8.3, 3.95)])
-    _node(ax, 8.3, 2.2, "×")
-    _arrow(ax, [(8.3, 3.45), (8.3, 2.48)])
-    _arrow(ax, [(7.65, 2.2), (8.02, 2.2)])
-    _arrow(ax, [(8.58, 2.2), (10.0, 2.2)])
-    ax.text(10.0, 2.4, "$h_t$", fontsize=12, ha="right", va="bottom")
+def plot_model_bars(values, ylabel, title, fmt="{:.1f}"):
+    """Grouped bars {group: {model: value}}: one group per setting, one bar per model, in
+    the model's colour, each value written above its bar."""
+    groups = list(values)
+    models = list(dict.fromkeys(m for g in groups for m in values[g]))
+    width = 0.8 / len(models)
+    fig, ax = plt.subplots(figsize=(2.2 * len(groups) + 2.5, 3.2))
+    for j, model in enumerate(models):
+        xs = [i + (j - (len(models) - 1) / 2) * width for i, g in enumerate(groups) if model in values[g]]
+        heights = [values[g][model] for g in groups if model in values[g]]
+        bars = ax.bar(xs, heights, width * 0.92, label=model, color=line_style(model, j)["color"],
+                      hatch=["", "//", ".."][j % 3], edgecolor="white")
+        ax.bar_label(bars, [fmt.format(h) for h in heights], fontsize=8, padding=2)
+    ax.set_xticks(range(len(groups)), groups)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.margins(y=0.15)
+    ax.legend(fontsize=9)
+    fig.tight_layout()
     return ax
 
 
-def draw_gate_order(ax=None):
-    """The four blocks stacked in an LSTM's weight_ih (4H, D): PyTorch's order i, f, g, o,
-    against the order the lecture names them, i, f, o, g. Returns the axes."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 1.5))
-    fills = {"i": "#F5D9A8", "f": "#F5D9A8", "o": "#F5D9A8", "g": "#CFE3F1"}
-    for row, (who, order) in enumerate([("PyTorch stacks the rows of weight_ih (4H, D)", "ifgo"), ("the lecture names them", "ifog")]):
-        y = 1 - row
-        ax.text(-0.2, y, who, ha="right", va="center", fontsize=10)
-        for k, name in enumerate(order):
-            ax.add_patch(plt.Rectangle((k, y - 0.35), 1, 0.7, facecolor=fills[name], edgecolor="black"))
-            ax.text(k + 0.5, y, f"${name}$", ha="center", va="center", fontsize=12)
-            if row == 0:
-                ax.text(k + 0.5, y + 0.5, ["0:H", "H:2H", "2H:3H", "3H:4H"][k], ha="center", va="center",
-                        fontsize=8, color="0.3")
-    ax.set_xlim(-3.6, 4.1)
-    ax.set_ylim(-0.5, 1.8)
-    ax.axis("off")
+def plot_temperature_tradeoff(temperatures, shares, title="What the temperature trades"):
+    """Shares (0 to 1) against the temperature τ for each {label: (n,)}, one point per
+    sampled text; the model as trained (τ = 1) marked by a grey dashed line."""
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    for (label, values), style in zip(shares.items(), curve_styles(shares)):
+        ax.plot(temperatures, 100 * np.asarray(values), marker="o", label=label, **style)
+        for tau, v in zip(temperatures, values):
+            ax.annotate(f"{v:.0%}", (tau, 100 * v), xytext=(0, 7), textcoords="offset points", ha="center", fontsize=8)
+    ax.axvline(1.0, **REFERENCE, label="τ = 1: the model as trained")
+    ax.set_xlabel("temperature τ")
+    ax.set_ylabel("share of the words written (%)")
+    ax.set_ylim(0, 110)
+    ax.set_title(title)
+    ax.legend(fontsize=9, loc="lower center")
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
     return ax
 
 
-def draw_gru_cell(ax=None):
-    """The GRU cell in PyTorch's convention: reset gate r_t and update gate z_t from h_{t-1}
-    and x_t, the candidate n_t, and h_t = (1 - z_t) ⊙ n_t + z_t ⊙ h_{t-1} along the top.
-    Returns the axes."""
-    ax = _cell_frame(ax, "GRU cell:  $h_t = (1 - z_t) \\odot n_t + z_t \\odot h_{t-1}$")
-    top, bus = 4.7, 1.0
-    # The state path: h_{t-1} kept in the share z_t, plus the candidate in the share 1 - z_t.
-    _state_path(ax, top, 4.0, 7.5, "$h_{t-1}$", "$h_t$")
-    # h_{t-1} and x_t meet on the bus that feeds the gates and the candidate.
-    _arrow(ax, [(0.45, top), (0.45, bus), (7.5, bus), (7.5, 1.95)])
-    _arrow(ax, [(1.6, -0.3), (1.6, bus)])
-    ax.text(1.75, -0.25, "$x_t$", fontsize=12, va="bottom")
-    for name, x, meaning in [("r", 2.5, "reset"), ("z", 4.0, "update")]:
-        _arrow(ax, [(x, bus), (x, 1.9)])
-        _box(ax, x, 2.2, "σ", _GATE["σ"])
-        ax.text(x + 0.5, 1.55, f"${name}_t$\n{meaning}", fontsize=8, va="center", ha="left", color="0.25")
-    _arrow(ax, [(4.0, 2.5), (4.0, top - 0.28)])                                # z_t keeps h_{t-1}
-    _node(ax, 5.5, 3.5, "1−")
-    _arrow(ax, [(4.0, 3.5), (5.22, 3.5)])
-    _node(ax, 7.5, 3.5, "×")
-    _arrow(ax, [(5.78, 3.5), (7.22, 3.5)])                                     # 1 - z_t writes n_t
-    _box(ax, 7.5, 2.2, "tanh", _GATE["tanh"], w=0.9, h=0.5, size=10)
-    ax.text(8.0, 1.6, "$n_t$ candidate", fontsize=8, va="center", ha="left", color="0.25")
-    _arrow(ax, [(2.5, 2.5), (2.5, 2.9), (6.6, 2.9), (6.6, 2.2), (7.05, 2.2)])  # r_t scales h_{t-1}'s part of n_t
-    _arrow(ax, [(7.5, 2.45), (7.5, 3.22)])
-    _arrow(ax, [(7.5, 3.78), (7.5, top - 0.28)])
+def plot_correlations(found, name):
+    """Every unit's |r| with a feature, sorted (largest first), against the same for the
+    shifted label, the chance control (found: interpret.find_cells(...); name: a feature)."""
+    cell = found[name]
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    for (label, rs), style in zip([("the feature's label", cell["rs"]), ("the label shifted (control)", cell["shifted_rs"])],
+                                  curve_styles(["label", "control"])):
+        ax.plot(np.arange(1, len(rs) + 1), np.sort(np.abs(rs))[::-1], label=label, lw=2, **style)
+    ax.annotate(f"unit {cell['unit']}: |r| = {abs(cell['r']):.2f}", (1, abs(cell["r"])), xytext=(30, -6),
+                textcoords="offset points", fontsize=9, arrowprops=dict(arrowstyle="->", color="0.2"))
+    ax.set_xscale("log")
+    ax.set_xlabel("units, sorted by |r| (log scale)")
+    ax.set_ylabel("|r|, correlation with the label")
+    ax.set_ylim(0, 1)
+    ax.set_title(f"{name}: every unit's |r|, against chance")
+    ax.legend(fontsize=9)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return ax
+
+
+def plot_by_level(values, label, xlabel, ylabel, title):
+    """The mean of values (T,) at each level of an integer label (T,), with the spread (one
+    standard deviation) as an error bar, and each level's share of the characters."""
+    values, label = np.asarray(values), np.asarray(label).astype(int)
+    if values.shape != label.shape:
+        raise ValueError(f"values {values.shape} and label {label.shape} must have the same shape")
+    levels = np.unique(label)
+    means = [values[label == d].mean() for d in levels]
+    spreads = [values[label == d].std() for d in levels]
+    fig, ax = plt.subplots(figsize=(6, 3.2))
+    ax.errorbar(levels, means, yerr=spreads, marker="o", capsize=4, color=OTHER_COLORS[0], lw=2)
+    for d, m in zip(levels, means):
+        ax.annotate(f"{(label == d).mean():.0%} of text", (d, m), xytext=(6, 6), textcoords="offset points", fontsize=8)
+    ax.axhline(0, **REFERENCE)
+    ax.set_xticks(levels)
+    ax.set_ylim(-1.1, 1.1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return ax
+
+
+def plot_position_losses(losses, reference, title="Loss at each position of a cold window"):
+    """Mean loss at each position 1..W of windows read from a cold start (losses (W,)),
+    against reference lines {label: value} (the loss with the state carried, say)."""
+    losses = np.asarray(losses)
+    fig, ax = plt.subplots(figsize=(7, 3.4))
+    ax.plot(np.arange(1, len(losses) + 1), losses, marker="o", markersize=3, color=MODEL_COLORS["LSTM"],
+            linestyle=MODEL_LINESTYLES["LSTM"], label="cold window, from h_0 = C_0 = 0")
+    draw_references(ax, reference)
+    ax.set_xlabel("position in the window (characters read before it + 1)")
+    ax.set_ylabel("loss (nats per character)")
+    ax.set_title(title)
+    ax.legend(fontsize=9)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return ax
+
+
+def plot_outcomes(results, rows, columns, title, fmt="{:.0%}", low=0.5, high=1.0):
+    """A grid of outcomes {(row, column): value} (say seed by method: final accuracy), each
+    value written in its cell; the shade runs from `low` (light) to `high` (dark)."""
+    grid = np.array([[results[r, c] for c in columns] for r in rows], dtype=np.float64)
+    fig, ax = plt.subplots(figsize=(1.9 * len(columns) + 1.6, 0.45 * len(rows) + 1.3))
+    # The darkest shade stays mid-blue, so that black text keeps its contrast on it.
+    ax.imshow(grid, cmap="Blues", vmin=low - 0.2 * (high - low), vmax=high + 0.9 * (high - low), aspect="auto")
+    for i in range(len(rows)):
+        for j in range(len(columns)):
+            ax.text(j, i, fmt.format(grid[i, j]), ha="center", va="center", fontsize=10)
+    ax.set_xticks(range(len(columns)), columns, fontsize=9)
+    ax.set_yticks(range(len(rows)), rows, fontsize=9)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
     return ax

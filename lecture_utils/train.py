@@ -245,3 +245,27 @@ def evaluate_torch_lm(model, data, window=None, chunk=1000):
                     logits, _ = model(x[rows:rows + 256])
                     total += cross_entropy(logits, y[rows:rows + 256]).item() * y[rows:rows + 256].numel()
     return total / len(targets)
+
+
+def position_losses(model, data, window):
+    """Mean cross-entropy, in nats, at each position of a cold window: (window,).
+
+    data (L,) character indices, cut into the consecutive whole windows of `window`
+    predictions that evaluate_torch_lm(window=...) reads, each from h_0 = 0 (and C_0 = 0).
+    Entry j is the loss of predicting a window's (j+1)-th character from the j characters
+    before it in the window: how much a prediction gains from each character of context.
+    """
+    data = torch.as_tensor(np.asarray(data), dtype=torch.long)
+    guards.whole("window", window)
+    if data.dim() != 1 or len(data) < window + 1:
+        raise ValueError(f"data must be a (L,) sequence with L >= window + 1 = {window + 1}; "
+                         f"got shape {tuple(data.shape)}")
+    full = (len(data) - 1) // window * window
+    x, y = data[:full].view(-1, window), data[1:full + 1].view(-1, window)
+    total = torch.zeros(window, dtype=torch.float64)
+    with training_mode(model, False), torch.no_grad():
+        for rows in range(0, len(x), 256):
+            logits, _ = model(x[rows:rows + 256])
+            losses = torch.nn.functional.cross_entropy(logits.transpose(1, 2), y[rows:rows + 256], reduction="none")
+            total += losses.double().sum(dim=0)
+    return (total / len(x)).numpy()

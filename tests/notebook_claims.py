@@ -251,7 +251,7 @@ def temperature_table(got, want):
 
 
 def colours(picture):
-    """A coloured-text picture (plots.color_text) as (its title line, its plain text, and per
+    """A coloured-text picture (color_text.color_text) as (its title line, its plain text, and per
     character +alpha for red, -alpha for blue, 0 for no colour)."""
     title, _, body = picture.partition("<pre")
     body = body[body.index(">") + 1:body.rindex("</pre>")]

@@ -159,6 +159,22 @@ def test_windows_start_cold_and_cover_every_character_once():
     assert evaluate_torch_lm(model, data, window=1) != pytest.approx(evaluate_torch_lm(model, data), abs=1e-5)
 
 
+def test_position_losses_split_the_windowed_loss_by_position():
+    from lecture_utils.train import position_losses
+    torch.manual_seed(0)
+    model = build_model(dict(cell="lstm", embedding_size=4, hidden_size=8), 5)
+    data = torch.randint(0, 5, (21,))   # 20 predictions: four whole windows of 5
+    by_position = position_losses(model, data, 5)
+    assert by_position.shape == (5,)
+    assert by_position.mean() == pytest.approx(evaluate_torch_lm(model, data, window=5), abs=1e-6)
+    # Position 1 is predicted from one character alone, in every window: by hand.
+    logits, _ = model(data[0:20:5][:, None])
+    first = torch.nn.functional.cross_entropy(logits[:, 0], data[1:21:5]).item()
+    assert by_position[0] == pytest.approx(first, abs=1e-6)
+    with pytest.raises(ValueError, match="L >= window \\+ 1"):
+        position_losses(model, data[:5], 5)
+
+
 # ------------------------------------------------------------------ every error is one clear line
 def errors(capsys, *argv):
     status, out, err = run(capsys, *argv)

@@ -7,7 +7,7 @@ from lecture_utils.cells import LSTMCell, RNNCell, record_gates
 from lecture_utils.interpret import (brace_depth, cell_states, inside_if_condition, inside_parentheses, inside_quotes,
                                      position_in_line, unit_correlations)
 from lecture_utils.models import CharLM
-from lecture_utils.plots import color_text
+from lecture_utils.color_text import color_text
 
 
 def marks(text, feature):
@@ -85,6 +85,8 @@ def test_find_cells_picks_the_best_unit_and_a_shifted_control():
     cell = found["inside parentheses"]
     assert cell["unit"] == 3 and cell["r"] < -0.9 and cell["control"] < 0.6
     np.testing.assert_array_equal(cell["values"], acts[:, 3])
+    assert cell["rs"].shape == cell["shifted_rs"].shape == (5,) and cell["rs"][3] == cell["r"]
+    assert np.abs(cell["shifted_rs"]).max() == cell["control"]
     with pytest.raises(ValueError, match="unknown feature"):
         find_cells(acts, text, ["inside comments"])
     with pytest.raises(ValueError, match="shift must be between 1 and"):
@@ -94,7 +96,7 @@ def test_find_cells_picks_the_best_unit_and_a_shifted_control():
 
 def test_cells_table_and_color_cell_show_what_find_cells_found():
     from lecture_utils.interpret import cells_table, find_cells
-    from lecture_utils.plots import color_cell
+    from lecture_utils.color_text import color_cell
 
     text = "f(a); " * 200
     acts = np.random.default_rng(0).normal(size=(len(text), 3))

@@ -104,20 +104,3 @@ def test_plots_give_each_model_its_colour_and_ordered_curves_a_ramp():
     for name in ("ln 4", "floor"):   # references: grey or black, dashed
         r, g, b = matplotlib.colors.to_rgb(lines[name].get_color())
         assert r == g == b and lines[name].get_linestyle() == "--"
-
-
-def test_the_cell_diagrams_carry_the_lectures_notation():
-    import matplotlib
-    matplotlib.use("Agg")
-    from lecture_utils import plots
-
-    def texts(ax):
-        return " ".join(t.get_text() for t in ax.texts)
-    lstm = texts(plots.draw_lstm_cell())
-    for symbol in ("$C_{t-1}$", "$C_t$", "$h_{t-1}$", "$h_t$", "$x_t$", "$f_t$", "$i_t$", "$g_t$", "$o_t$", "×", "+"):
-        assert symbol in lstm, symbol
-    gru = texts(plots.draw_gru_cell())
-    for symbol in ("$h_{t-1}$", "$h_t$", "$x_t$", "$r_t$", "$z_t$", "$n_t$", "1−"):
-        assert symbol in gru, symbol
-    order = texts(plots.draw_gate_order())
-    assert order.index("$g$") < order.index("$o$") and order.rindex("$o$") < order.rindex("$g$")
