@@ -3,8 +3,6 @@ over time and its five types, the "hello" network, backpropagation through time 
 truncation, the chain of Jacobians behind a vanishing gradient, and the RNN, LSTM and GRU
 cells. Each function draws into the axes it is given (or a new figure) and returns them.
 """
-import math
-
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.lines import Line2D
@@ -79,9 +77,9 @@ def draw_rnn_types():
 _GATE = {"σ": "#F5D9A8", "tanh": "#CFE3F1"}   # sigmoid gates and tanh boxes, light fills under black text
 
 
-def _box(ax, x, y, text, fill, w=0.9, h=0.6, size=11):
-    ax.add_patch(plt.Rectangle((x - w / 2, y - h / 2), w, h, facecolor=fill, edgecolor="black", lw=1.2, zorder=3))
-    ax.text(x, y, text, ha="center", va="center", fontsize=size, zorder=4)
+def _box(ax, x, y, text, fill, w=0.9, h=0.6, size=11, lw=1.2, **text_style):
+    ax.add_patch(plt.Rectangle((x - w / 2, y - h / 2), w, h, facecolor=fill, edgecolor="black", lw=lw, zorder=3))
+    ax.text(x, y, text, ha="center", va="center", fontsize=size, zorder=4, **text_style)
 
 
 def _node(ax, x, y, op):
@@ -132,10 +130,10 @@ def draw_rnn_cell(ax=None):
             ha="center", va="center", fontsize=10, color="0.35", style="italic")
     ax.plot([0.0, 5.0], [bus, bus], color="black", lw=1.4, zorder=2)
     ax.text(0.0, bus - 0.22, "$h_{t-1}$", fontsize=12, va="top")
-    ax.text(0.9, bus + 0.1, "$W_{hh}$", fontsize=10, va="bottom")
-    _arrow(ax, [(1.9, -0.3), (1.9, bus)])
-    ax.text(2.05, -0.25, "$x_t$", fontsize=12, va="bottom")
-    ax.text(2.05, 0.35, "$W_{xh}$", fontsize=10, va="center")
+    ax.text(0.75, bus + 0.1, "$W_{hh}$", fontsize=10, va="bottom")
+    _arrow(ax, [(1.6, -0.3), (1.6, bus)])
+    ax.text(1.75, -0.25, "$x_t$", fontsize=12, va="bottom")
+    ax.text(1.75, 0.68, "$W_{xh}$", fontsize=10, va="center")
     _arrow(ax, [(5.0, bus), (5.0, 1.9)])
     _box(ax, 5.0, 2.2, "tanh", _GATE["tanh"])
     ax.text(5.5, 1.55, "$W_{hh} h_{t-1} + W_{xh} x_t + b$", fontsize=8, va="center", ha="left", color="0.25")
@@ -225,4 +223,290 @@ def draw_gru_cell(ax=None):
     _arrow(ax, [(2.5, 2.5), (2.5, 2.9), (6.6, 2.9), (6.6, 2.2), (7.05, 2.2)])  # r_t scales h_{t-1}'s part of n_t
     _arrow(ax, [(7.5, 2.45), (7.5, 3.22)])
     _arrow(ax, [(7.5, 3.78), (7.5, top - 0.28)])
+    return ax
+
+
+# ---- The hello network, backpropagation through time and its truncation, the Jacobian chain.
+
+def _axes(ax, figsize):
+    """The axes given, or a new figure's of `figsize`; without their frame and ticks."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    ax.axis("off")
+    return ax
+
+
+def _link(ax, start, end, backward=False):
+    """A straight arrow from start to end: black for the forward pass, or a gradient's.
+    Both are annotations, so a test can count a figure's gradient arrows by their colour."""
+    ax.annotate("", end, start, arrowprops=_BACKWARD if backward else _FORWARD, zorder=2)
+
+
+def _direction_legend(ax, **where):
+    handles = [Line2D([], [], color=_FORWARD["color"], lw=_FORWARD["lw"], label="forward"),
+               Line2D([], [], color=GRADIENT, lw=_BACKWARD["lw"], label="gradient (backward)")]
+    ax.legend(handles=handles, fontsize=9, frameon=False, **where)
+
+
+def _decimals(v):
+    """v to 2 decimals, without the '-0.00' that a tiny negative value would give."""
+    return f"{v:.2f}" if round(v, 2) != 0 else "0.00"
+
+
+def _num(v):
+    """v for a mathtext label: plain when moderate ('9', '0.25'), else m × 10^e ('3.5 \\times 10^{9}')."""
+    if v == 0 or 1e-3 <= abs(v) < 1e4:
+        return f"{v:.3g}"
+    mantissa, exponent = f"{v:.1e}".split("e")
+    return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+
+
+_VOCAB, _HELLO_INPUT, _HELLO_TARGET = "helo", "hell", "ello"
+
+
+def _hello_values(values):
+    """values checked: {'h': (T, 3) array, 'y': (T, 4) array}, either key optional, T <= 4."""
+    values = dict(values or {})
+    unknown = sorted(set(values) - {"h", "y"})
+    if unknown:
+        raise ValueError(f"values takes the keys 'h' and 'y'; got also {unknown}")
+    checked = {}
+    for key, width in (("h", 3), ("y", 4)):
+        if key in values:
+            array = np.asarray(values[key], dtype=float)
+            if array.ndim != 2 or array.shape[1] != width or array.shape[0] > 4:
+                raise ValueError(f"values[{key!r}] must have shape (T, {width}) with T <= 4 steps; "
+                                 f"got shape {array.shape}")
+            checked[key] = array
+    return checked
+
+
+def draw_hello_network(values=None, ax=None):
+    """The "hello" network over steps t = 1..4: in each column the one-hot input (vocabulary
+    h, e, l, o; inputs h, e, l, l), 3 hidden units, 4 output scores y_t with the target's
+    outlined thickly, and the target letter (e, l, l, o) on top; W_xh, W_hh, W_hy labelled once.
+
+    values: optional {"h": (T, 3) hidden states, "y": (T, 4) output scores}, T <= 4, written
+    in the cells of the first T columns to 2 decimals. Returns the axes."""
+    values = _hello_values(values)
+    ax = _axes(ax, (11, 6.6))
+    gap, w, hgt = 3.2, 1.0, 0.45
+    bottom = {"x": 0.0, "h": 2.7, "y": 4.95}      # where each layer's stack of cells starts
+    top = {"x": 4 * hgt, "h": 2.7 + 3 * hgt, "y": 4.95 + 4 * hgt}
+    for t in range(4):
+        cx = t * gap
+        for k, letter in enumerate(_VOCAB):       # the vocabulary top to bottom, in both layers
+            hot = letter == _HELLO_INPUT[t]
+            _box(ax, cx, bottom["x"] + (3.5 - k) * hgt, "1" if hot else "0", "#E06666" if hot else _COLOURS["x"],
+                 w, hgt, size=10, fontweight="bold" if hot else "normal")
+            score = _decimals(values["y"][t, k]) if "y" in values and t < len(values["y"]) else ""
+            _box(ax, cx, bottom["y"] + (3.5 - k) * hgt, score, _COLOURS["y"], w, hgt, size=10, lw=1.0)
+            for layer in ("x", "y"):
+                ax.text(cx - w / 2 - 0.12, bottom[layer] + (3.5 - k) * hgt, letter, ha="right", va="center",
+                        fontsize=9, color="0.3", family="monospace")
+        # The target's score, outlined above its neighbours' edges.
+        ax.add_patch(plt.Rectangle((cx - w / 2, bottom["y"] + (3 - _VOCAB.index(_HELLO_TARGET[t])) * hgt), w, hgt,
+                                   facecolor="none", edgecolor="black", lw=3.0, zorder=3.5))
+        for k in range(3):
+            state = _decimals(values["h"][t, k]) if "h" in values and t < len(values["h"]) else ""
+            _box(ax, cx, bottom["h"] + (2.5 - k) * hgt, state, _COLOURS["h"], w, hgt, size=10, lw=1.0)
+        ax.text(cx, top["y"] + 0.35, f"target: {_HELLO_TARGET[t]}", ha="center", fontsize=11, fontweight="bold",
+                family="monospace")
+        ax.text(cx, bottom["x"] - 0.35, f"input: {_HELLO_INPUT[t]}", ha="center", va="top", fontsize=11,
+                family="monospace")
+        ax.text(cx, bottom["x"] - 0.95, f"$t = {t + 1}$", ha="center", va="top", fontsize=11)
+        _link(ax, (cx, top["x"] + 0.05), (cx, bottom["h"] - 0.05))
+        _link(ax, (cx, top["h"] + 0.05), (cx, bottom["y"] - 0.05))
+        if t < 3:
+            _link(ax, (cx + w / 2 + 0.1, bottom["h"] + 1.5 * hgt), (cx + gap - w / 2 - 0.1, bottom["h"] + 1.5 * hgt))
+    # The same three matrices at every step: name each once.
+    ax.text(0.12, (top["x"] + bottom["h"]) / 2, "$W_{xh}$", fontsize=11, va="center")
+    ax.text(0.12, (top["h"] + bottom["y"]) / 2, "$W_{hy}$", fontsize=11, va="center")
+    ax.text(gap / 2 - 0.1, bottom["h"] + 1.5 * hgt + 0.12, "$W_{hh}$", fontsize=11, ha="center", va="bottom")
+    for layer, name in [("x", "input $x_t$\n(one-hot)"), ("h", "hidden $h_t$"), ("y", "output $y_t$\n(scores)")]:
+        ax.text(-1.0, (bottom[layer] + top[layer]) / 2, name, ha="right", va="center", fontsize=11)
+    ax.text(1.5 * gap, bottom["x"] - 1.55, "thick outline: the target's score, which training should make the largest",
+            ha="center", va="top", fontsize=10, color="0.3")
+    ax.set_xlim(-2.9, 3 * gap + 0.7)
+    ax.set_ylim(bottom["x"] - 2.1, top["y"] + 0.8)
+    return ax
+
+
+_BPTT_STEPS = [
+    "(1) $\\partial L/\\partial y_t = (p_t - \\mathrm{onehot}(\\mathrm{target}_t))\\,/\\,T$",
+    "(2) $\\partial L/\\partial W_{hy} = {\\sum}_t\\, \\partial L/\\partial y_t\\; h_t^\\top$",
+    "(3) $\\delta h_t = W_{hy}^\\top\\, \\partial L/\\partial y_t + W_{hh}^\\top\\, \\delta a_{t+1}$",
+    "(4) at each $h_t$:  $\\delta a_t = \\delta h_t \\odot (1 - h_t^2)$",
+    "(5) $\\partial L/\\partial W_{hh} = {\\sum}_t\\, \\delta a_t\\, h_{t-1}^\\top$, likewise $W_{xh}$, $b$",
+    "(6) $\\partial L/\\partial h_0 = W_{hh}^\\top\\, \\delta a_1$",
+]
+
+
+def draw_bptt(T=4, ax=None):
+    """Backpropagation through time on the unrolled RNN h_0 -> h_1 ... h_T, x_t below and y_t,
+    L_t above each h_t. Forward arrows black; gradient arrows run back, numbered with the
+    lesson's steps (1)-(6), and each h_t receives two: from y_t and from h_{t+1}. One step
+    (t = 2) is labelled in full; the steps' equations are listed underneath. Returns the axes."""
+    if T < 1:
+        raise ValueError(f"T must be at least 1 step; got T = {T}")
+    ax = _axes(ax, (max(9.0, 2.4 * T + 2.5), 6.8))
+    dx, row, bw, bh = 2.4, {"x": 0.0, "h": 1.6, "y": 3.2, "L": 4.8}, 0.8, 0.56
+    full = max(1, min(2, T - 1))      # a step that receives both gradient arrows, where T allows
+    _box(ax, 0, row["h"], "$h_0$", _COLOURS["h"], bw, bh, size=12)
+    for t in range(1, T + 1):
+        X, named = dx * t, t == full
+        for name, fill in [("x", _COLOURS["x"]), ("h", _COLOURS["h"]), ("y", _COLOURS["y"]), ("L", _COLOURS["L"])]:
+            _box(ax, X, row[name], f"${name}_{{{t}}}$", fill, bw, bh, size=12)
+        _link(ax, (X, row["x"] + bh / 2), (X, row["h"] - bh / 2))
+        _link(ax, (X - dx + bw / 2, row["h"] + 0.12), (X - bw / 2, row["h"] + 0.12))
+        for lower, upper, number, label in [("h", "y", 3, f"$W_{{hy}}^\\top\\, \\partial L/\\partial y_{t}$"),
+                                            ("y", "L", 1, f"$\\partial L/\\partial y_{t}$")]:
+            _link(ax, (X - 0.18, row[lower] + bh / 2), (X - 0.18, row[upper] - bh / 2))
+            _link(ax, (X + 0.18, row[upper] - bh / 2), (X + 0.18, row[lower] + bh / 2), backward=True)
+            ax.text(X + 0.32, (row[lower] + row[upper]) / 2, f"({number}) {label}" if named else f"({number})",
+                    fontsize=10, va="center")
+        # The future's share of δh_{t-1}, or, out of h_1, the gradient for h_0.
+        _link(ax, (X - bw / 2, row["h"] - 0.14), (X - dx + bw / 2, row["h"] - 0.14), backward=True)
+        back = "(6) $W_{hh}^\\top\\, \\delta a_1$" if t == 1 else (
+            f"(3) $W_{{hh}}^\\top\\, \\delta a_{t}$" if t == full + 1 else "(3)")
+        ax.text(X - dx / 2, row["h"] - 0.3, back, fontsize=10, ha="center", va="top")
+    ax.text(dx * (T + 1) / 2, row["L"] + 0.75, "$L = \\dfrac{1}{T} {\\sum}_t\\, L_t$", fontsize=13, ha="center")
+    width = max(dx * T + 1.2, 10.5)
+    for i, step in enumerate(_BPTT_STEPS):
+        ax.text(-0.5 + (i // 3) * width / 2, -1.1 - 0.55 * (i % 3), step, fontsize=10, va="baseline")
+    ax.text(-0.5, -2.85, "Each $h_t$ before $h_T$ receives two gradient arrows, from $y_t$ and from $h_{t+1}$: "
+            "line (3) adds them.", fontsize=10, va="baseline")
+    _direction_legend(ax, loc="upper left")
+    ax.set_xlim(-0.6, width)
+    ax.set_ylim(-3.1, row["L"] + 1.3)
+    return ax
+
+
+def draw_truncated_bptt(T=12, k=4, ax=None):
+    """Truncated BPTT over h_1..h_T cut into chunks of k steps: the forward arrows (black)
+    carry the state across the chunk boundaries (grey dashed); the gradient arrows run back
+    only inside a chunk and stop at its start. There are T - ceil(T/k) gradient arrows and
+    ceil(T/k) - 1 boundaries. Returns the axes."""
+    if T < 1 or k < 1:
+        raise ValueError(f"T and k must both be at least 1; got T = {T}, k = {k}")
+    ax = _axes(ax, (max(6.0, 0.95 * T + 1.0), 2.6))
+    bw, bh, forward, backward = 0.5, 0.36, 0.07, -0.09     # box size; heights of the two arrows
+    for t in range(1, T + 1):
+        _box(ax, t, 0, f"$h_{{{t}}}$", _COLOURS["h"], bw, bh, size=11)
+    for c, start in enumerate(range(0, T, k)):
+        ax.text((start + 1 + min(start + k, T)) / 2, 0.72, f"chunk {c + 1}", ha="center", fontsize=10)
+    for t in range(1, T):
+        _link(ax, (t + bw / 2, forward), (t + 1 - bw / 2, forward))
+        if t % k:
+            _link(ax, (t + 1 - bw / 2, backward), (t + bw / 2, backward), backward=True)
+            continue
+        # A boundary: the state goes on (detached); its gradient ends in a stop bar, drawn as
+        # lines rather than an arrow since nothing arrives.
+        edge = t + 0.5
+        ax.plot([edge, edge], [-0.75, 0.95], **REFERENCE)
+        ax.plot([t + 1 - bw / 2, edge], [backward] * 2, color=GRADIENT, lw=_BACKWARD["lw"], solid_capstyle="butt")
+        ax.plot([edge, edge], [backward - 0.16, backward + 0.16], color=GRADIENT, lw=_BACKWARD["lw"])
+        if t == k:
+            ax.text(edge, 0.3, "state carried (detached)", ha="center", fontsize=9, color="0.2",
+                    bbox=dict(facecolor="white", edgecolor="none", pad=1))
+            ax.text(edge, -0.34, "gradient stops", ha="center", va="top", fontsize=9, color="0.2",
+                    bbox=dict(facecolor="white", edgecolor="none", pad=1))
+    _direction_legend(ax, loc="upper center", bbox_to_anchor=(0.5, 0.06), ncol=2)
+    ax.set_xlim(0.4, T + 0.6)
+    ax.set_ylim(-0.9, 1.05)
+    return ax
+
+
+def _recall_blocks(text):
+    """(i, j) for each symbol at i whose repeat is at j, with only dots between."""
+    blocks = []
+    for i, symbol in enumerate(text):
+        if symbol != "." and text[i + 1:i + 2] == ".":
+            j = i + 1
+            while j < len(text) and text[j] == ".":
+                j += 1
+            if j < len(text) and text[j] == symbol:
+                blocks.append((i, j))
+    return blocks
+
+
+def _recall_verdict(k, chunks, blocks):
+    """Whether the chunks hold a block's inputs i..j-1: the symbol through the input that
+    predicts its repeat, all of which one backward pass must connect."""
+    holding = sum(any(start <= i and j - 1 < end for i, j in blocks) for start, end in chunks)
+    which = "no chunk holds" if holding == 0 else (
+        "every chunk holds" if holding == len(chunks) else f"{holding} of {len(chunks)} chunks hold")
+    return f"k = {k}: {which} a symbol and the input that predicts its repeat"
+
+
+def draw_recall_truncation(text="b....b", ks=(4, 10), ax=None):
+    """The recall task's blocks (a symbol, dots, the symbol again) as a row of characters, an
+    arc from each symbol to its repeat, and for each k in ks a row of chunks of k characters
+    (boundaries grey dashed) with the verdict: which chunks hold a symbol together with the
+    input that predicts its repeat. Under each row, a line spans those inputs for each block,
+    with × where a boundary cuts it. Returns the axes."""
+    blocks = _recall_blocks(text)
+    if not blocks:
+        raise ValueError(f"text must hold a block like 'b....b' (a symbol, dots, the symbol again); got {text!r}")
+    if not ks or min(ks) < 1:
+        raise ValueError(f"ks must be chunk lengths of at least 1; got {ks}")
+    n = len(text)
+    ax = _axes(ax, (max(7.5, 0.5 * n + 1.5), 1.7 + 1.25 * len(ks)))
+    for i, char in enumerate(text):
+        _box(ax, i, 0, char, "white", 0.8, 0.8, size=14, family="monospace")
+    for i, j in blocks:
+        ax.annotate("", (j, 0.45), (i, 0.45), arrowprops=dict(arrowstyle="-|>", color="black", lw=1.1,
+                                                              connectionstyle="arc3,rad=-0.35"))
+        ax.text((i + j) / 2, 0.45 + 0.175 * (j - i) + 0.1, f"{j - i} steps", ha="center", fontsize=10)
+    for r, k in enumerate(ks):
+        y = -1.6 - 2.2 * r
+        chunks = [(s, min(s + k, n)) for s in range(0, n, k)]
+        ax.text(-0.5, y + 0.45, _recall_verdict(k, chunks, blocks), fontsize=10, va="bottom")
+        for c, (start, end) in enumerate(chunks):
+            ax.add_patch(plt.Rectangle((start - 0.45, y - 0.2), end - start - 0.1, 0.4,
+                                       facecolor=("#EDEDED", "#D5D5D5")[c % 2], edgecolor="0.3", lw=0.8))
+            if start:
+                ax.plot([start - 0.5] * 2, [y - 1.0, y + 0.35], **REFERENCE)
+        for i, j in blocks:
+            ax.plot([i, j - 1], [y - 0.6] * 2, color="black", lw=1.6, marker="|", markersize=8)
+            for cut in [start for start, _ in chunks if i < start <= j - 1]:
+                ax.text(cut - 0.5, y - 0.6, "×", color=GRADIENT, fontsize=16, fontweight="bold",
+                        ha="center", va="center")
+    ax.text(-0.5, -1.6 - 2.2 * len(ks) + 0.9,
+            "bars: the chunks.  Line under them: a block's inputs, from the symbol to the last dot;\n"
+            "one chunk must hold them all for a gradient to link the repeat to the symbol.  ×: cut by a boundary.",
+            fontsize=9, color="0.3", va="top", linespacing=1.4)
+    ax.set_aspect("equal")
+    ax.set_xlim(-0.7, n - 0.3)
+    ax.set_ylim(-1.6 - 2.2 * len(ks) - 0.3, 0.9 + 0.175 * max(j - i for i, j in blocks) + 0.3)
+    return ax
+
+
+def draw_jacobian_chain(w=3.0, ax=None):
+    """The lecture's ∂h_3/∂h_1 for a scalar RNN with W_hh = w, tanh left out: h_1 -> h_2 -> h_3,
+    each step "× w", and the chain of factors underneath, ∂h_3/∂h_1 = w · w = w², then w^k
+    k steps back (w^20 shown), and with tanh each factor w(1 - h_k²). Returns the axes."""
+    ax = _axes(ax, (8.5, 3.6))
+    W = _num(w) if w >= 0 else f"({_num(w)})"
+    for step in (1, 2, 3):
+        _box(ax, 3 * (step - 1), 2.2, f"$h_{step}$", _COLOURS["h"], 0.9, 0.6, size=13)
+    for step in (1, 2):
+        x = 3 * (step - 1)
+        _link(ax, (x + 0.45, 2.35), (x + 2.55, 2.35))
+        ax.text(x + 1.5, 2.45, f"$\\times\\, {W}$", ha="center", va="bottom", fontsize=12)
+        _link(ax, (x + 2.55, 2.02), (x + 0.45, 2.02), backward=True)
+        ax.text(x + 1.5, 1.85, f"$\\partial h_{step + 1} / \\partial h_{step} = {_num(w)}$", ha="center", va="top",
+                fontsize=11)
+    trend = "explodes" if abs(w) > 1 else ("vanishes" if abs(w) < 1 else "stays 1")
+    factor = f"${W}\\,(1 - h_k^2) \\leq {W}$" if w >= 0 else f"${W}\\,(1 - h_k^2)$, in size $\\leq {_num(-w)}$"
+    lines = [f"$\\partial h_3/\\partial h_1 = \\partial h_3/\\partial h_2 \\cdot \\partial h_2/\\partial h_1"
+             f" = {W} \\cdot {W} = {_num(w * w)} = {W}^2$",
+             f"$k$ steps back: ${W}^k$;   ${W}^{{20}} \\approx {_num(w ** 20)}$  ({trend})",
+             f"with tanh, each factor is {factor}: tanh can only shrink the product"]
+    for i, line in enumerate(lines):
+        ax.text(-0.5, 1.0 - 0.5 * i, line, fontsize=12, va="center")
+    ax.set_title(f"A scalar RNN with $W_{{hh}} = {_num(w)}$, tanh left out: $h_{{k+1}} = {W}\\, h_k$", fontsize=12)
+    _direction_legend(ax, loc="center", bbox_to_anchor=(3.0, 1.42), bbox_transform=ax.transData, ncol=2)
+    ax.set_xlim(-0.6, 7.5)
+    ax.set_ylim(-0.3, 2.8)
     return ax

@@ -46,10 +46,10 @@ def curve_styles(labels, ordered=False):
 
 
 def draw_references(ax, reference):
-    """Horizontal reference lines {label: value}, grey and dashed, each named in the legend."""
+    """Horizontal reference lines {label: value}, dashed, black then grey, each named in the legend."""
     dashes = [(0, (5, 3)), (0, (2, 2)), (0, (8, 2, 2, 2))]
     for i, (label, value) in enumerate((reference or {}).items()):
-        ax.axhline(value, **{**REFERENCE, "linestyle": dashes[i % len(dashes)], "color": ("0.45", "0.0")[i % 2]},
+        ax.axhline(value, **{**REFERENCE, "linestyle": dashes[i % len(dashes)], "color": ("0.0", "0.45")[i % 2]},
                    label=label)
 
 
@@ -72,7 +72,7 @@ def plot_losses(curves, window=1, reference=None, title="Training loss", ylabel=
         xs = np.asarray(x[label]) if x else np.arange(1, len(losses) + 1)
         if len(xs) != len(shown):
             raise ValueError(f"x[{label!r}] has {len(xs)} positions for {len(shown)} losses")
-        ax.plot(xs, shown, label=label, **style)
+        ax.plot(xs, shown, label=label, marker="o" if len(shown) < 20 else None, **style)   # few points: show each
         for step, loss in (validation or {}).get(label, []):
             ax.plot(step, loss, marker="o", markersize=7, color=style["color"], markeredgecolor="black", zorder=4)
         highest.append((shown.max(), xs[shown.argmax()]))
@@ -325,7 +325,7 @@ def plot_temperature_tradeoff(temperatures, shares, title="What the temperature 
     ax.set_ylabel("share of the words written (%)")
     ax.set_ylim(0, 110)
     ax.set_title(title)
-    ax.legend(fontsize=9, loc="lower center")
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)   # below: no curve hidden
     ax.grid(alpha=0.3)
     fig.tight_layout()
     return ax

@@ -251,17 +251,33 @@ def temperature_table(got, want):
 
 
 def colours(picture):
-    """A coloured-text picture (color_text.color_text) as (its title line, its plain text, and per
-    character +alpha for red, -alpha for blue, 0 for no colour)."""
-    title, _, body = picture.partition("<pre")
+    """A coloured-text picture (color_text.color_text) as (its title, its plain text, and per
+    character +v for red, -v for blue, 0 for no colour, v the value's size rounded to 0.1).
+
+    Reads the current HTML (solid backgrounds from color_text.COLORS, an underline track,
+    grey line-start numbers, which are not part of the text, and a colour key above the
+    text) and the one before it (backgrounds as rgba(255,0,0,v) and rgba(0,90,255,v)), so
+    that outputs stored before and after a change of the picture compare alike."""
+    from lecture_utils.color_text import COLORS, GUTTER, STEPS
+    value_of = {colour: k / STEPS for k, colour in COLORS.items()}
+    title = re.search(r"<b>(.*?)</b>", picture, re.S)
+    title = html.unescape(re.sub(r"<[^>]+>", "", title.group(1))) if title else ""
+    body = picture[picture.index("<pre"):]
     body = body[body.index(">") + 1:body.rindex("</pre>")]
     text, values = [], []
-    for m in re.finditer(r'<span style="background:rgba\((\d+),\d+,\d+,([\d.]+)\)">(.*?)</span>|([^<]+)', body, re.S):
-        chars = html.unescape(m.group(3) if m.group(3) is not None else m.group(4))
-        value = (1 if m.group(1) == "255" else -1) * float(m.group(2)) if m.group(3) is not None else 0.0
+    for m in re.finditer(r'<span style="([^"]*)">(.*?)</span>|([^<]+)', body, re.S):
+        style, inner, bare = m.groups()
+        if style == GUTTER:
+            continue   # the label's value at a line's start: drawn beside the text, not part of it
+        chars = html.unescape(bare if style is None else inner)
+        old = re.search(r"background:rgba\((\d+),\d+,\d+,([\d.]+)\)", style or "")
+        new = re.search(r"background:(#[0-9a-f]{6})", style or "")
+        claim_that(not new or new.group(1) in value_of, f"a colour of the picture's scale: {new and new.group(1)}")
+        value = ((1 if old.group(1) == "255" else -1) * float(old.group(2)) if old
+                 else value_of[new.group(1)] if new else 0.0)
         text.append(chars)
         values += [value] * len(chars)
-    return re.sub(r"<[^>]+>", "", title), "".join(text), values
+    return title, "".join(text), values
 
 
 def pictures_match(got, want):

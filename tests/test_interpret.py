@@ -1,4 +1,4 @@
-"""Interpretable cells: the text features (worked by hand), the correlations, and the colouring."""
+"""Interpretable cells: the text features (worked by hand) and the correlations (the colouring: test_color_text.py)."""
 import numpy as np
 import pytest
 import torch
@@ -7,7 +7,6 @@ from lecture_utils.cells import LSTMCell, RNNCell, record_gates
 from lecture_utils.interpret import (brace_depth, cell_states, inside_if_condition, inside_parentheses, inside_quotes,
                                      position_in_line, unit_correlations)
 from lecture_utils.models import CharLM
-from lecture_utils.color_text import color_text
 
 
 def marks(text, feature):
@@ -63,17 +62,6 @@ def test_cell_states_are_the_cells_memory_behind_h():
         cell_states(CharLM(RNNCell(6, 10), vocab_size=7), x)
 
 
-def test_color_text_is_red_for_positive_blue_for_negative_and_escapes_html():
-    page = color_text("a<b c", [1.0, 1.0, -0.5, 0.0, 0.04]).data
-    assert '<span style="background:rgba(255,0,0,1.0)">a&lt;</span>' in page  # one span for a run of one colour
-    assert '<span style="background:rgba(0,90,255,0.5)">b</span>' in page
-    assert page.endswith(" c</pre>")  # 0 and values that round to 0 stay uncoloured
-    with pytest.raises(ValueError, match="one per character"):
-        color_text("abc", [0.1, 0.2])
-    with pytest.raises(ValueError, match="finite"):
-        color_text("ab", [0.1, np.nan])
-
-
 def test_find_cells_picks_the_best_unit_and_a_shifted_control():
     from lecture_utils.interpret import busiest_window, find_cells
     text = ("x = f(a) + g(b, c);\n" * 40)
@@ -106,4 +94,4 @@ def test_cells_table_and_color_cell_show_what_find_cells_found():
     assert rows[0].split()[:3] == ["feature", "best", "unit"]
     assert rows[1].split() == ["inside", "parentheses", "1", "1.00", f"{found['inside parentheses']['control']:.2f}"]
     page = color_cell(text, found["inside parentheses"], "inside parentheses", width=60).data
-    assert "inside parentheses: unit 1, r = 1.00" in page and "red: positive, blue: negative" in page
+    assert "inside parentheses: unit 1, r = 1.00" in page and "tanh(C_t) of unit 1: " in page   # more in test_color_text.py
