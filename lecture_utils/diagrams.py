@@ -487,7 +487,7 @@ def draw_jacobian_chain(w=3.0, ax=None):
     each step "× w", and the chain of factors underneath, ∂h_3/∂h_1 = w · w = w², then w^k
     k steps back (w^20 shown), and with tanh each factor w(1 - h_k²). Returns the axes."""
     ax = _axes(ax, (8.5, 3.6))
-    W = _num(w) if w >= 0 else f"({_num(w)})"
+    W = _num(w) if w >= 0 and "times" not in _num(w) else f"({_num(w)})"   # brackets for W^2, W^k
     for step in (1, 2, 3):
         _box(ax, 3 * (step - 1), 2.2, f"$h_{step}$", _COLOURS["h"], 0.9, 0.6, size=13)
     for step in (1, 2):
