@@ -19,12 +19,16 @@ _FORWARD = dict(arrowstyle="-|>", color="black", lw=1.3, shrinkA=0, shrinkB=0)
 _BACKWARD = dict(arrowstyle="-|>", color=GRADIENT, lw=2.6, shrinkA=0, shrinkB=0, mutation_scale=14)
 
 
-def draw_unrolled(ax, T, inputs, outputs, title="", weights=False, input_labels=None, output_labels=None):
+def draw_unrolled(ax, T, inputs, outputs, title="", weights=False, input_labels=None, output_labels=None,
+                  feedback=(), parts=None):
     """Draw an RNN unrolled over T steps: x_t below, h_t in the middle, y_t above.
 
     inputs, outputs: the steps (1-based) that take an input x_t or give an output y_t.
     weights: label the arrows W_xh, W_hh, W_hy, to show they are the same at every step.
     input_labels, output_labels: {step: text} to write in a box instead of x_t or y_t.
+    feedback: the steps t whose output y_t is fed back as the input x_{t+1} (a decoder's
+    loop), drawn as dashed curved arrows. parts: {name: (first step, last step)}, brackets
+    under the inputs that name a part of the model (an encoder and a decoder, say).
     """
     input_labels, output_labels = input_labels or {}, output_labels or {}
     bad = [t for t in list(inputs) + list(outputs) if not 1 <= t <= T]
@@ -49,8 +53,22 @@ def draw_unrolled(ax, T, inputs, outputs, title="", weights=False, input_labels=
             ax.annotate("", (t + 0.72, 1), (t + 0.28, 1), arrowprops=arrow)
             if weights:
                 ax.text(t + 0.5, 1.12, "W_hh", fontsize=8, ha="center")
+    bad = [t for t in feedback if not (t in outputs and t + 1 in inputs)]
+    if bad:
+        raise ValueError(f"feedback needs an output at step t and an input at t + 1; not so for {bad}")
+    for t in feedback:   # the output written at step t is read back in as the next input
+        ax.annotate("", (t + 0.82, 0.12), (t + 0.2, 1.9), arrowprops=dict(
+            arrowstyle="-|>", color="0.35", lw=1.2, linestyle=(0, (3, 2)), connectionstyle="arc3,rad=-0.35"))
+    if feedback:
+        ax.text(T + 0.55, 2.45, "dashed: each output is fed back as the next input", fontsize=8, color="0.3",
+                ha="right", va="top")
+    for name, (first, last) in (parts or {}).items():
+        if not 1 <= first <= last <= T:
+            raise ValueError(f"part {name!r} must span steps within 1..{T}; got {first}..{last}")
+        ax.plot([first - 0.35, first - 0.35, last + 0.35, last + 0.35], [-0.45, -0.55, -0.55, -0.45], color="black", lw=1.2)
+        ax.text((first + last) / 2, -0.65, name, ha="center", va="top", fontsize=10, fontweight="bold")
     ax.set_xlim(0.4, T + 0.6)
-    ax.set_ylim(-0.5, 2.5)
+    ax.set_ylim(-1.0 if parts else -0.5, 2.5)
     ax.set_title(title, fontsize=10)
     ax.axis("off")
     return ax
@@ -66,10 +84,15 @@ LAYOUTS = dict(zip(RNN_TYPES, [(1, [1], [1]), (4, [1], [1, 2, 3, 4]), (4, [1, 2,
 
 
 def draw_rnn_types():
-    """The lecture's five types side by side: which steps take input, which give output."""
-    fig, axes = plt.subplots(1, 5, figsize=(14, 2.6), gridspec_kw={"width_ratios": [1.4, 4, 4, 6, 4]})
-    for ax, (name, (T, inputs, outputs)) in zip(axes, LAYOUTS.items()):
-        draw_unrolled(ax, T, inputs, outputs, title=name)
+    """The lecture's five types, which steps take input and which give output: the two that
+    read one input above, the three that read a sequence below, every step at one scale."""
+    fig = plt.figure(figsize=(12, 5.4))
+    grid = fig.add_gridspec(2, 16)   # 16 columns: a step takes about one, so every panel has one scale
+    slots = [grid[0, 0:3], grid[0, 4:9], grid[1, 0:5], grid[1, 5:12], grid[1, 12:16]]
+    axes = []
+    for slot, (name, (T, inputs, outputs)) in zip(slots, LAYOUTS.items()):
+        axes.append(draw_unrolled(fig.add_subplot(slot), T, inputs, outputs, title=name))
+        axes[-1].title.set_fontsize(12)
     fig.tight_layout()
     return axes
 

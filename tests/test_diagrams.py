@@ -185,3 +185,25 @@ def test_jacobian_chain_computes_its_numbers_from_w():
     assert "= 9 =" in drawn and "3.5 \\times 10^{9}" in drawn and "\\times\\, 3$" in drawn and "explodes" in drawn
     drawn = texts(diagrams.draw_jacobian_chain(0.5))
     assert "= 0.25 =" in drawn and "9.5 \\times 10^{-7}" in drawn and "vanishes" in drawn and "= 9 =" not in drawn
+
+
+def test_unrolled_decoders_feed_their_outputs_back_and_parts_are_named():
+    import matplotlib.pyplot as plt
+    _, ax = plt.subplots()
+    diagrams.draw_unrolled(ax, 4, inputs=[1, 2, 3, 4], outputs=[2, 3, 4], feedback=[2, 3], parts={"encoder": (1, 1), "decoder": (2, 4)})
+    dashed = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None
+              and a.arrow_patch.get_linestyle() not in ("-", "solid")]
+    assert len(dashed) == 2   # y_2 -> x_3 and y_3 -> x_4
+    assert "encoder" in texts(ax) and "decoder" in texts(ax) and "fed back" in texts(ax)
+    with pytest.raises(ValueError, match="feedback needs an output at step t and an input at t \\+ 1"):
+        diagrams.draw_unrolled(ax, 4, inputs=[1], outputs=[1], feedback=[1])
+    with pytest.raises(ValueError, match="part 'decoder' must span steps within 1..4"):
+        diagrams.draw_unrolled(ax, 4, inputs=[1], outputs=[1], parts={"decoder": (3, 5)})
+    plt.close("all")
+
+
+def test_the_five_types_stand_in_a_two_and_three_grid():
+    axes = diagrams.draw_rnn_types()
+    rows = sorted({round(ax.get_position().y0, 2) for ax in axes}, reverse=True)
+    assert [sum(round(ax.get_position().y0, 2) == y for ax in axes) for y in rows] == [2, 3]
+    assert [ax.get_title() for ax in axes] == list(diagrams.LAYOUTS)
