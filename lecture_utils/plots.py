@@ -86,7 +86,8 @@ def plot_losses(curves, window=1, reference=None, title="Training loss", ylabel=
         ax.set_ylim(*ylim)
         peak, at = max(highest)
         if peak > ylim[1]:   # say what the clipped axis hides, so that no data is hidden silently
-            ax.annotate(f"off the axis: up to {peak:.3g} at {xlabel.split(' (')[0]} {at:,.0f}", (0.99, 0.97),
+            where = f"step {at:,.0f}" if xlabel == "training step" else f"{at:,.0f} {xlabel.split(' (')[0]}"
+            ax.annotate(f"off the axis: up to {peak:.3g}, at {where}", (0.99, 0.97),
                         xycoords="axes fraction", ha="right", va="top", fontsize=8, color="0.3")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

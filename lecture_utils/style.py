@@ -10,7 +10,7 @@
 - Reference lines (a uniform guess, a baseline, a floor) are dashed, in grey or, for a
   second one in the same figure, black with another dash.
 - Figures are drawn at twice the pixel density in notebooks ("retina"), crisp on high-DPI
-  screens: importing this module (or plots.py, which imports it) switches that on.
+  screens: importing this module (or plots.py or diagrams.py, which import it) switches that on.
 """
 import re
 

@@ -24,7 +24,7 @@ def test_plot_losses_marks_validation_and_says_what_a_clipped_axis_hides():
     marker = [line for line in ax.lines if line.get_marker() == "o" and len(line.get_xdata()) == 1][0]
     assert (marker.get_xdata()[0], marker.get_ydata()[0]) == (4, 1.7)
     assert marker.get_color() == style.MODEL_COLORS["LSTM"]
-    assert "up to 9 at training step 1" in texts(ax)
+    assert "up to 9, at step 1" in texts(ax)
     assert "off the axis" not in texts(plots.plot_losses({"LSTM": [3.0, 2.0]}, ylim=(1, 4)))
     with pytest.raises(ValueError, match="2 positions for 3 losses"):
         plots.plot_losses({"a": [1.0, 2.0, 3.0]}, x={"a": [1, 2]})
