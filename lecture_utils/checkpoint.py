@@ -14,6 +14,7 @@ CheckpointError that names the file and the problem.
 """
 import os
 import pickle
+import tempfile
 import warnings
 from importlib import resources
 
@@ -48,8 +49,10 @@ def build_model(config, vocab_size):
 def save_checkpoint(path, model, vocab, config, history=None):
     """Write model (a CharLM), its Vocabulary, its config (a dict) and history to path.
 
-    Written to a temporary file first and then renamed, so that an interrupted save never
-    leaves a half-written checkpoint where a good one was.
+    Written to a new temporary file beside it first and then renamed, so that an
+    interrupted save never leaves a half-written checkpoint where a good one was. Only a
+    regular file is ever replaced: a link, a device or a pipe at `path` is refused, since a
+    rename would put a file in its place. Any failure to write is a CheckpointError.
     """
     payload = {
         "format": FORMAT, "version": VERSION,
@@ -60,14 +63,19 @@ def save_checkpoint(path, model, vocab, config, history=None):
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise CheckpointError(f"cannot write checkpoint {path}: folder {directory} does not exist")
-    tmp = f"{path}.tmp"
+    if os.path.lexists(path) and (os.path.islink(path) or not os.path.isfile(path)):
+        raise CheckpointError(f"will not replace {path}: it is not a regular file (a folder, a link, a device or a pipe)")
+    tmp = None
     try:
-        torch.save(payload, tmp)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
         os.replace(tmp, path)
-    except OSError as e:  # a folder in the way, no permission, a full disk
-        if os.path.exists(tmp):
+    except (OSError, RuntimeError) as e:  # no permission, a full disk, a file system that refuses (torch raises both)
+        if tmp is not None and os.path.exists(tmp):
             os.remove(tmp)
-        raise CheckpointError(f"cannot write checkpoint {path}: {e.strerror or e}") from None
+        reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e).splitlines()[0]
+        raise CheckpointError(f"cannot write checkpoint {path}: {reason}") from None
 
 
 def load_checkpoint(path):

@@ -16,6 +16,7 @@ import os
 import shlex
 import signal
 import sys
+import tempfile
 import threading
 import time
 
@@ -58,6 +59,8 @@ def corpus_source(corpus):
         text, digest = data.read_corpus(corpus)
     except ValueError as e:
         raise UsageError(f"--corpus: {e}") from None
+    if not text:
+        raise UsageError(f"--corpus {corpus}: the file is empty; give a UTF-8 text to train on")
     if corpus in CORPORA:
         return text, {"corpus": corpus}
     return text, {"corpus": os.path.abspath(corpus), "corpus_sha256": digest}
@@ -118,6 +121,7 @@ def parser():
     t.add_argument("--minutes", type=positive_float, default=5.0, help="wall-clock training time, evaluation not counted (default 5)")
     t.add_argument("--steps", type=positive_int, help="stop after this many steps, if that comes before --minutes")
     t.add_argument("--out", required=True, help="where to write the checkpoint")
+    t.add_argument("--force", action="store_true", help="replace --out even if it is a file that is not a checkpoint")
     t.add_argument("--hidden-size", type=positive_int, help="units in h_t (default: 256 up to 2 minutes, else 512)")
     t.add_argument("--embedding-size", type=positive_int, default=DEFAULTS["embedding_size"])
     t.add_argument("--dropout", type=number(float, 0, 1, low_allowed=True),
@@ -156,6 +160,33 @@ def training_config(args, source):
                 minutes=args.minutes, steps=args.steps, seed=args.seed)
 
 
+def check_out(out, force):
+    """Refuse, before any training, an --out that would fail to save or destroy a file:
+    minutes of training must not end in a failed save, and a typo must not replace a
+    user's notes. Only a checkpoint of ours is replaced without --force, and never
+    anything but a regular file (save_checkpoint refuses those too)."""
+    folder = os.path.dirname(os.path.abspath(out))
+    if not os.path.isdir(folder):
+        raise UsageError(f"--out {out}: folder {folder} does not exist")
+    if os.path.isdir(out):
+        raise UsageError(f"--out {out} is a folder; give a file name, e.g. {os.path.join(out, 'model.pt')}")
+    if os.path.lexists(out) and (os.path.islink(out) or not os.path.isfile(out)):
+        raise UsageError(f"--out {out} is not a regular file (a link, a device or a pipe); it will not be "
+                         "replaced: give another name")
+    if os.path.isfile(out) and not force:
+        try:
+            load_checkpoint(out)
+        except CheckpointError:
+            raise UsageError(f"--out {out} exists and is not a checkpoint; give another name, or add --force "
+                             "to replace it") from None
+    try:   # the only sure test that a file can be written there: write one
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(out)}.", suffix=".tmp")
+        os.close(fd)
+        os.remove(probe)
+    except OSError as e:
+        raise UsageError(f"--out {out}: cannot write a file in {folder} ({e.strerror or e})") from None
+
+
 def train(args):
     text, source = corpus_source(args.corpus)
     if args.threads:
@@ -166,14 +197,7 @@ def train(args):
     if (len(train_data) - 1) // args.batch_size < args.seq_length:
         raise UsageError(f"the training text ({len(train_data)} characters) is too short for "
                          f"--batch-size {args.batch_size} streams of --seq-length {args.seq_length}")
-    # Checked before training, not after it: minutes of training must not end in a failed save.
-    folder = os.path.dirname(os.path.abspath(args.out))
-    if not os.path.isdir(folder):
-        raise UsageError(f"--out {args.out}: folder {folder} does not exist")
-    if os.path.isdir(args.out):
-        raise UsageError(f"--out {args.out} is a folder; give a file name, e.g. {os.path.join(args.out, 'model.pt')}")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"--out {args.out}: folder {folder} is not writable")
+    check_out(args.out, args.force)
     torch.manual_seed(args.seed)
     model = build_model(config, len(vocab))
 

@@ -7,6 +7,7 @@ import pickle
 import select
 import shlex
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -264,15 +265,52 @@ def test_a_checkpoint_without_a_recorded_corpus_says_so(capsys, tmp_path):
     assert "not its checksum" in errors(capsys, "evaluate", "--checkpoint", tmp_path / "unsummed.pt")
 
 
-def test_a_failed_save_is_a_checkpoint_error_and_leaves_no_temporary_file(tmp_path):
+def test_a_failed_save_is_a_checkpoint_error_and_leaves_no_temporary_file(tmp_path, monkeypatch):
     from lecture_utils.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 
     uniform_checkpoint(tmp_path / "u.pt")
     model, vocab, config, history = load_checkpoint(tmp_path / "u.pt")
     (tmp_path / "taken").mkdir()
-    with pytest.raises(CheckpointError, match="cannot write checkpoint"):
+    with pytest.raises(CheckpointError, match="will not replace .*taken: it is not a regular file"):
         save_checkpoint(tmp_path / "taken", model, vocab, config, history)   # a folder is in the way
-    assert not (tmp_path / "taken.tmp").exists()
+
+    def refuse(payload, f):   # torch.save's own failures are RuntimeErrors, not OSErrors
+        raise RuntimeError("PytorchStreamWriter failed writing file data/0: file write failed\nmore detail")
+    monkeypatch.setattr(torch, "save", refuse)
+    with pytest.raises(CheckpointError, match="cannot write checkpoint .*: PytorchStreamWriter failed writing file"):
+        save_checkpoint(tmp_path / "v.pt", model, vocab, config, history)
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken", "u.pt"]   # no temporary file left behind
+
+
+def test_an_empty_corpus_file_is_a_clear_error(capsys, tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    assert "empty.txt: the file is empty" in errors(capsys, "train", "--corpus", empty, "--out", tmp_path / "x.pt")
+
+
+def test_out_never_destroys_a_file_that_is_not_a_checkpoint(capsys, tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("my notes")
+    err = errors(capsys, "train", "--steps", 1, "--out", notes, *TINY)
+    assert "exists and is not a checkpoint" in err and "--force" in err and notes.read_text() == "my notes"
+    link = tmp_path / "link.pt"
+    link.symlink_to(notes)
+    pipe = tmp_path / "pipe.pt"
+    os.mkfifo(pipe)
+    for special in (link, pipe):   # never replaced, even with --force
+        assert "is not a regular file" in errors(capsys, "train", "--steps", 1, "--out", special, "--force", *TINY)
+    assert link.is_symlink() and notes.read_text() == "my notes" and stat.S_ISFIFO(os.lstat(pipe).st_mode)
+    # With --force the user's file is replaced; a checkpoint of ours is replaced without it.
+    assert run(capsys, "train", "--steps", 1, "--out", notes, "--force", *TINY)[0] == 0
+    assert load_checkpoint(notes)[2]["hidden_size"] == 16
+    assert run(capsys, "train", "--steps", 1, "--out", notes, *TINY)[0] == 0
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc, where no file can be created")
+def test_an_out_where_no_file_can_be_written_is_refused_before_training(capsys):
+    err = errors(capsys, "train", "--steps", 1, "--out", "/proc/x.pt", *TINY)
+    assert "cannot write a file in /proc" in err and "parameters" not in err   # refused before the banner
 
 
 def test_bad_option_values_are_refused_by_the_parser(capsys, checkpoint):
