@@ -24,7 +24,7 @@ import numpy as np
 
 from .interpret import busiest_window
 
-RED = (0xD5, 0x5E, 0x00)    # Okabe-Ito vermillion: positive values
+RED = (0xD5, 0x5E, 0x00)    # Okabe-Ito vermillion: positive values (the palette's, style.py)
 BLUE = (0x00, 0x72, 0xB2)   # Okabe-Ito blue: negative values
 WHITE, BLACK = (255, 255, 255), (0, 0, 0)
 MIN_CONTRAST = 4.5          # WCAG 2.x level AA for normal text
@@ -141,8 +141,8 @@ def color_text(text, values, title=None, value_name="value", label=None, label_n
         raise ValueError("values must be finite numbers")
     if label is not None:
         label, show_label = _check_label(label, text, show_label)
-    else:
-        show_label = None
+    elif show_label is not None:
+        raise ValueError(f"show_label={show_label!r} needs a label to draw; give label=, one value per character")
     levels = np.round(np.clip(values, -1, 1) * STEPS).astype(int)
     track = label == 1 if show_label == "track" else np.zeros(len(text), dtype=bool)
     gutter = None

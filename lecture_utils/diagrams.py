@@ -30,10 +30,15 @@ def draw_unrolled(ax, T, inputs, outputs, title="", weights=False, input_labels=
     loop), drawn as dashed curved arrows. parts: {name: (first step, last step)}, brackets
     under the inputs that name a part of the model (an encoder and a decoder, say).
     """
+    inputs, outputs, feedback = list(inputs), list(outputs), list(feedback)   # ranges and generators alike
     input_labels, output_labels = input_labels or {}, output_labels or {}
-    bad = [t for t in list(inputs) + list(outputs) if not 1 <= t <= T]
+    bad = [t for t in inputs + outputs if not 1 <= t <= T]
     if bad:
         raise ValueError(f"steps must lie in 1..{T}; got {bad}")
+    for kind, labels, steps in (("input", input_labels, inputs), ("output", output_labels, outputs)):
+        stray = [t for t in labels if t not in steps]
+        if stray:
+            raise ValueError(f"{kind}_labels names steps {stray}, which have no {kind}")
     box = dict(boxstyle="round,pad=0.3", edgecolor="black")
     arrow = dict(arrowstyle="->", color="black", lw=1.2)
     size = 11 if T <= 6 else 8
@@ -350,7 +355,7 @@ def draw_hello_network(values=None, ax=None):
         ax.text(-1.0, (bottom[layer] + top[layer]) / 2, name, ha="right", va="center", fontsize=11)
     ax.text(1.5 * gap, bottom["x"] - 1.55, "thick outline: the target's score, which training should make the largest",
             ha="center", va="top", fontsize=10, color="0.3")
-    ax.set_xlim(-2.9, 3 * gap + 0.7)
+    ax.set_xlim(-2.9, 3 * gap + 1.1)   # room for the last "target: o"
     ax.set_ylim(bottom["x"] - 2.1, top["y"] + 0.8)
     return ax
 

@@ -7,7 +7,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .numpy_char_lm import softmax
-from .style import MODEL_COLORS, MODEL_LINESTYLES, OTHER_COLORS, OTHER_LINESTYLES, REFERENCE, line_style, model_of, ramp
+from .style import (
+    MODEL_COLORS, MODEL_HATCHES, OTHER_COLORS, OTHER_LINESTYLES, REFERENCE, line_style, model_of, ramp,
+)
 from .vocab import visible
 
 
@@ -65,7 +67,14 @@ def plot_losses(curves, window=1, reference=None, title="Training loss", ylabel=
     instead of the step (seconds, characters read), named by xlabel. ylim: (low, high)
     clips the axis; what the clip hides is written on the figure. logy: a log loss axis.
     """
-    fig, ax = plt.subplots(figsize=(7, 3.6))
+    validation, x = validation or {}, x or {}
+    for name, given in (("validation", validation), ("x", x)):
+        unknown = [label for label in given if label not in curves]
+        if unknown:
+            raise ValueError(f"{name} names {unknown}, which are not curves; the curves are {list(curves)}")
+    if x and set(x) != set(curves):
+        raise ValueError(f"x must give positions for every curve; missing {[c for c in curves if c not in x]}")
+    fig, ax = plt.subplots(figsize=(7, 3.9))
     highest = []
     for (label, losses), style in zip(curves.items(), curve_styles(curves, ordered)):
         shown = smooth(losses, window)
@@ -73,29 +82,35 @@ def plot_losses(curves, window=1, reference=None, title="Training loss", ylabel=
         if len(xs) != len(shown):
             raise ValueError(f"x[{label!r}] has {len(xs)} positions for {len(shown)} losses")
         ax.plot(xs, shown, label=label, marker="o" if len(shown) < 20 else None, **style)   # few points: show each
-        for step, loss in (validation or {}).get(label, []):
+        points = validation.get(label, [])
+        for step, loss in points:
             ax.plot(step, loss, marker="o", markersize=7, color=style["color"], markeredgecolor="black", zorder=4)
-        highest.append((shown.max(), xs[shown.argmax()]))
-        if label in (validation or {}):
+        if points:   # the values in the legend too: two dots at one step may cover each other
+            values = ", ".join(f"{loss:.3f}" for _, loss in points)
             ax.plot([], [], marker="o", linestyle="none", color=style["color"], markeredgecolor="black",
-                     label=f"{label}: validation")
+                    label=f"{label}: validation {values}")
+        highest.append((shown.max(), xs[shown.argmax()], label))
     draw_references(ax, reference)
     if logy:
         ax.set_yscale("log")
     if ylim is not None:
         ax.set_ylim(*ylim)
-        peak, at = max(highest)
+        peak, at, label = max(highest)
         if peak > ylim[1]:   # say what the clipped axis hides, so that no data is hidden silently
             where = f"step {at:,.0f}" if xlabel == "training step" else f"{at:,.0f} {xlabel.split(' (')[0]}"
-            ax.annotate(f"off the axis: up to {peak:.3g}, at {where}", (0.99, 0.97),
-                        xycoords="axes fraction", ha="right", va="top", fontsize=8, color="0.3")
+            ax.plot([], [], " ", label=f"off the axis: {label} up to {peak:.3g}, at {where}")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title if window == 1 else f"{title} (running mean over {window} steps)")
-    ax.legend(fontsize=9)
+    below(ax)
     ax.grid(alpha=0.3, which="both" if logy else "major")
     fig.tight_layout()
     return ax
+
+
+def below(ax):
+    """The legend under the axes, in two columns: it can hide no curve and no reference."""
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
 
 
 def probability_table(probs, vocab, inputs, targets):
@@ -132,6 +147,8 @@ def plot_temperature(logits, labels, temperatures=(0.5, 1.0, 2.0), top=None):
         raise ValueError(f"need one label per logit; got {len(labels)} labels for logits of shape {logits.shape}")
     if top is not None and top < 1:
         raise ValueError(f"top must be at least 1; got {top}")
+    if not all(tau > 0 for tau in temperatures):
+        raise ValueError(f"every temperature must be a positive number; got {list(temperatures)}")
     shown = np.argsort(logits)[::-1][:top]
     fig, ax = plt.subplots(figsize=(7, 3))
     width = 0.8 / len(temperatures)
@@ -177,7 +194,7 @@ def plot_grad_norms(curves, title="Gradient flowing back through time", ylabel="
     ax.set_xlabel("step t")
     ax.set_ylabel(ylabel)
     ax.set_title(title, pad=18)
-    ax.legend(fontsize=9)
+    below(ax)
     ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
     return ax
@@ -214,13 +231,14 @@ def plot_gates(gates, text, units=None, title="Gate activations, one row per hid
 
 def plot_probability_maps(tables, chars, inputs, targets, title="p_t = softmax(y_t) at each step"):
     """Side-by-side heat maps of the probabilities {label: probs (T, V)}, one row per step,
-    one column per character, each value written in its cell, the target outlined.
+    one column per character, each value written in its cell, the target outlined in the
+    colour of the label's curve (curve_styles).
 
     chars: the V characters; inputs, targets: (T,) indices.
     """
     fig, axes = plt.subplots(1, len(tables), figsize=(3.4 * len(tables) + 0.6, 0.55 * len(inputs) + 1.6))
     axes = np.atleast_1d(axes)
-    for ax, (label, probs) in zip(axes, tables.items()):
+    for ax, (label, probs), style in zip(axes, tables.items(), curve_styles(tables)):
         probs = np.asarray(probs)
         if probs.shape != (len(inputs), len(chars)) or len(targets) != len(inputs):
             raise ValueError(f"{label}: probs (T, V) = {probs.shape} must match {len(inputs)} inputs, "
@@ -230,8 +248,7 @@ def plot_probability_maps(tables, chars, inputs, targets, title="p_t = softmax(y
             for v, p in enumerate(row):
                 ax.text(v, t, f"{p:.2f}", ha="center", va="center", fontsize=9,
                         fontweight="bold" if v == targets[t] else "normal")
-            ax.add_patch(plt.Rectangle((targets[t] - 0.5, t - 0.5), 1, 1, fill=False, edgecolor=MODEL_COLORS["RNN"],
-                                       lw=2.5))
+            ax.add_patch(plt.Rectangle((targets[t] - 0.5, t - 0.5), 1, 1, fill=False, edgecolor=style["color"], lw=2.5))
         ax.set_xticks(range(len(chars)), [visible(c) for c in chars])
         ax.set_yticks(range(len(inputs)), [f"t = {t + 1}: {visible(chars[i])}" for t, i in enumerate(inputs)])
         ax.set_xlabel("next character")
@@ -260,7 +277,7 @@ def plot_hidden_states(states, input_chars, highlight=()):
         for unit, value in enumerate(states[t]):
             ax.text(unit, value + (0.06 if value >= 0 else -0.06), f"{value:.2f}", ha="center",
                     va="bottom" if value >= 0 else "top", fontsize=8)
-        ax.set_xticks(range(H), [f"unit {u + 1}" for u in range(H)], fontsize=8)
+        ax.set_xticks(range(H), [f"unit {u}" for u in range(H)], fontsize=8)   # from 0, as the code counts
         ax.set_title(f"$h_{t + 1}$, after reading '{visible(input_chars[t])}'", fontsize=10)
     axes[0].set_ylim(-1.25, 1.25)
     axes[0].set_ylabel("value (tanh: -1 to 1)")
@@ -272,7 +289,12 @@ def plot_unit_values(series, ylabel, title, mark=None):
     """One value per hidden unit for each {label: values (H,)}, the units sorted by the last
     series (largest first), as points. mark: a unit (its index) to point out."""
     labels = list(series)
+    sizes = {label: np.shape(values) for label, values in series.items()}
+    if len(set(sizes.values())) != 1 or len(next(iter(sizes.values()))) != 1:
+        raise ValueError(f"every series must be (H,), one value per unit, of one length; got {sizes}")
     order = np.argsort(np.asarray(series[labels[-1]]))[::-1]
+    if mark is not None and not 0 <= mark < len(order):
+        raise ValueError(f"mark must be a unit from 0 to {len(order) - 1}; got {mark}")
     fig, ax = plt.subplots(figsize=(7, 3.4))
     for (label, values), style in zip(series.items(), curve_styles(labels)):
         ax.plot(np.arange(1, len(order) + 1), np.asarray(values)[order], marker="o", markersize=4,
@@ -302,7 +324,7 @@ def plot_model_bars(values, ylabel, title, fmt="{:.1f}"):
         xs = [i + (j - (len(models) - 1) / 2) * width for i, g in enumerate(groups) if model in values[g]]
         heights = [values[g][model] for g in groups if model in values[g]]
         bars = ax.bar(xs, heights, width * 0.92, label=model, color=line_style(model, j)["color"],
-                      hatch=["", "//", ".."][j % 3], edgecolor="white")
+                      hatch=MODEL_HATCHES.get(model_of(model), ""), edgecolor="white")
         ax.bar_label(bars, [fmt.format(h) for h in heights], fontsize=8, padding=2)
     ax.set_xticks(range(len(groups)), groups)
     ax.set_ylabel(ylabel)
@@ -353,9 +375,10 @@ def plot_correlations(found, name):
     return ax
 
 
-def plot_by_level(values, label, xlabel, ylabel, title):
+def plot_by_level(values, label, xlabel, ylabel, title, model=None):
     """The mean of values (T,) at each level of an integer label (T,), with the spread (one
-    standard deviation) as an error bar, and each level's share of the characters."""
+    standard deviation) as an error bar, and each level's share of the characters; in the
+    colour of `model` ('LSTM', say) when the values are one of its units'."""
     values, label = np.asarray(values), np.asarray(label).astype(int)
     if values.shape != label.shape:
         raise ValueError(f"values {values.shape} and label {label.shape} must have the same shape")
@@ -363,7 +386,8 @@ def plot_by_level(values, label, xlabel, ylabel, title):
     means = [values[label == d].mean() for d in levels]
     spreads = [values[label == d].std() for d in levels]
     fig, ax = plt.subplots(figsize=(6, 3.2))
-    ax.errorbar(levels, means, yerr=spreads, marker="o", capsize=4, color=OTHER_COLORS[0], lw=2)
+    ax.errorbar(levels, means, yerr=spreads, marker="o", capsize=4, lw=2,
+                color=MODEL_COLORS[model] if model else OTHER_COLORS[0])
     for d, m in zip(levels, means):
         ax.annotate(f"{(label == d).mean():.0%} of text", (d, m), xytext=(6, 6), textcoords="offset points", fontsize=8)
     ax.axhline(0, **REFERENCE)
@@ -377,15 +401,18 @@ def plot_by_level(values, label, xlabel, ylabel, title):
     return ax
 
 
-def plot_position_losses(losses, reference, title="Loss at each position of a cold window"):
-    """Mean loss at each position 1..W of windows read from a cold start (losses (W,)),
-    against reference lines {label: value} (the loss with the state carried, say)."""
+def plot_position_losses(losses, reference, label, title="Loss at each position of a cold window"):
+    """Mean loss at each position of windows read from a cold start (losses (W,), entry j
+    predicted from the window's first j + 1 characters: train.position_losses), as a curve
+    called `label` ('LSTM', say: a model's colour), against reference lines {label: value}
+    (the loss with the state carried, say)."""
     losses = np.asarray(losses)
-    fig, ax = plt.subplots(figsize=(7, 3.4))
-    ax.plot(np.arange(1, len(losses) + 1), losses, marker="o", markersize=3, color=MODEL_COLORS["LSTM"],
-            linestyle=MODEL_LINESTYLES["LSTM"], label="cold window, from h_0 = C_0 = 0")
+    if losses.ndim != 1 or len(losses) < 1:
+        raise ValueError(f"losses must be (W,), one per position of the window; got shape {losses.shape}")
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    ax.plot(np.arange(1, len(losses) + 1), losses, marker="o", markersize=3, label=label, **curve_styles([label])[0])
     draw_references(ax, reference)
-    ax.set_xlabel("position in the window (characters read before it + 1)")
+    ax.set_xlabel("characters of the window read before the prediction")
     ax.set_ylabel("loss (nats per character)")
     ax.set_title(title)
     ax.legend(fontsize=9)

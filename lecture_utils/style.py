@@ -19,6 +19,7 @@ from matplotlib import colormaps
 
 MODEL_COLORS = {"RNN": "#0072B2", "LSTM": "#D55E00", "GRU": "#CC79A7"}
 MODEL_LINESTYLES = {"RNN": "-", "LSTM": (0, (7, 2, 1.5, 2)), "GRU": (0, (1.5, 1.5))}
+MODEL_HATCHES = {"RNN": "", "LSTM": "..", "GRU": "//"}   # bars: a pattern as well as a colour
 # The rest of Okabe and Ito's palette, but for its yellow (too faint on white) and black
 # (kept for reference lines). Colours repeat after three; the line style then differs.
 OTHER_COLORS = ["#009E73", "#E69F00", "#56B4E9"]

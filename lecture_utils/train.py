@@ -252,8 +252,8 @@ def position_losses(model, data, window):
 
     data (L,) character indices, cut into the consecutive whole windows of `window`
     predictions that evaluate_torch_lm(window=...) reads, each from h_0 = 0 (and C_0 = 0).
-    Entry j is the loss of predicting a window's (j+1)-th character from the j characters
-    before it in the window: how much a prediction gains from each character of context.
+    Entry j (from 0) is the loss of the prediction made after reading the window's first
+    j + 1 characters: how much a prediction gains from each character of context.
     """
     data = torch.as_tensor(np.asarray(data), dtype=torch.long)
     guards.whole("window", window)

@@ -197,6 +197,11 @@ def test_unrolled_decoders_feed_their_outputs_back_and_parts_are_named():
     assert "encoder" in texts(ax) and "decoder" in texts(ax) and "fed back" in texts(ax)
     with pytest.raises(ValueError, match="feedback needs an output at step t and an input at t \\+ 1"):
         diagrams.draw_unrolled(ax, 4, inputs=[1], outputs=[1], feedback=[1])
+    with pytest.raises(ValueError, match="output_labels names steps \\[1\\], which have no output"):
+        diagrams.draw_unrolled(ax, 4, inputs=[1], outputs=[4], output_labels={1: "a"})
+    _, fresh = plt.subplots()
+    diagrams.draw_unrolled(fresh, 3, inputs=(t for t in (1, 2)), outputs=[3])   # a generator is read once, and drawn
+    assert "x₁" in texts(fresh) and "x₂" in texts(fresh)
     with pytest.raises(ValueError, match="part 'decoder' must span steps within 1..4"):
         diagrams.draw_unrolled(ax, 4, inputs=[1], outputs=[1], parts={"decoder": (3, 5)})
     plt.close("all")

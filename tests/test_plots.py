@@ -24,10 +24,16 @@ def test_plot_losses_marks_validation_and_says_what_a_clipped_axis_hides():
     marker = [line for line in ax.lines if line.get_marker() == "o" and len(line.get_xdata()) == 1][0]
     assert (marker.get_xdata()[0], marker.get_ydata()[0]) == (4, 1.7)
     assert marker.get_color() == style.MODEL_COLORS["LSTM"]
-    assert "up to 9, at step 1" in texts(ax)
-    assert "off the axis" not in texts(plots.plot_losses({"LSTM": [3.0, 2.0]}, ylim=(1, 4)))
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "off the axis: LSTM up to 9, at step 1" in legend and "LSTM: validation 1.700" in legend
+    unclipped = plots.plot_losses({"LSTM": [3.0, 2.0]}, ylim=(1, 4)).get_legend().get_texts()
+    assert not any("off the axis" in t.get_text() for t in unclipped)
     with pytest.raises(ValueError, match="2 positions for 3 losses"):
         plots.plot_losses({"a": [1.0, 2.0, 3.0]}, x={"a": [1, 2]})
+    with pytest.raises(ValueError, match=r"validation names \['GRU'\], which are not curves"):
+        plots.plot_losses({"LSTM": [1.0]}, validation={"GRU": [(1, 1.0)]})
+    with pytest.raises(ValueError, match="x must give positions for every curve; missing \\['b'\\]"):
+        plots.plot_losses({"a": [1.0], "b": [1.0]}, x={"a": [1]})
 
 
 def test_plot_grad_norms_points_backwards_and_keeps_its_range():
@@ -61,12 +67,27 @@ def test_unit_values_are_sorted_by_the_last_series_and_the_marked_unit_is_named(
     assert list(ax.lines[1].get_ydata()) == [0.998, 0.7, 0.2]
     assert list(ax.lines[0].get_ydata()) == [0.4, 0.6, 0.5]   # the same units, in the same order
     assert "unit 1: 0.998" in texts(ax)
+    with pytest.raises(ValueError, match="mark must be a unit from 0 to 2; got 3"):
+        plots.plot_unit_values({"after": [0.2, 0.998, 0.7]}, "f", "t", mark=3)
+    with pytest.raises(ValueError, match="every series must be \\(H,\\)"):
+        plots.plot_unit_values({"before": [0.5, 0.4], "after": [0.2, 0.998, 0.7]}, "f", "t")
 
 
-def test_model_bars_take_each_models_colour():
-    ax = plots.plot_model_bars({"ours": {"RNN": 1.0, "LSTM": 2.0}}, "KiB", "memory")
-    colours = [matplotlib.colors.to_hex(bar.get_facecolor()) for bar in ax.patches]
-    assert colours == [style.MODEL_COLORS["RNN"].lower(), style.MODEL_COLORS["LSTM"].lower()]
+def test_model_bars_take_each_models_colour_and_pattern_in_any_order():
+    for values in ({"ours": {"RNN": 1.0, "LSTM": 2.0}}, {"ours": {"LSTM": 2.0, "RNN": 1.0}}):
+        ax = plots.plot_model_bars(values, "KiB", "memory")
+        for bar, model in zip(ax.patches, values["ours"]):
+            assert matplotlib.colors.to_hex(bar.get_facecolor()) == style.MODEL_COLORS[model].lower()
+            assert (bar.get_hatch() or "") == style.MODEL_HATCHES[model]
+
+
+def test_position_losses_and_temperatures_refuse_what_they_cannot_draw():
+    ax = plots.plot_position_losses([3.0, 2.0, 1.5], {"carried": 1.4}, label="LSTM")
+    assert list(ax.lines[0].get_xdata()) == [1, 2, 3] and ax.lines[0].get_color() == style.MODEL_COLORS["LSTM"]
+    with pytest.raises(ValueError, match="losses must be \\(W,\\)"):
+        plots.plot_position_losses([[1.0]], {}, label="LSTM")
+    with pytest.raises(ValueError, match="every temperature must be a positive number"):
+        plots.plot_temperature(np.zeros(3), ["a", "b", "c"], temperatures=(1.0, 0.0))
 
 
 def test_correlations_are_sorted_and_levels_averaged():
