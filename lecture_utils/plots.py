@@ -102,13 +102,13 @@ def plot_losses(curves, window=1, reference=None, title="Training loss", ylabel=
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title if window == 1 else f"{title} (running mean over {window} steps)")
-    below(ax)
+    legend_below(ax)
     ax.grid(alpha=0.3, which="both" if logy else "major")
     fig.tight_layout()
     return ax
 
 
-def below(ax):
+def legend_below(ax):
     """The legend under the axes, in two columns: it can hide no curve and no reference."""
     ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)
 
@@ -194,7 +194,7 @@ def plot_grad_norms(curves, title="Gradient flowing back through time", ylabel="
     ax.set_xlabel("step t")
     ax.set_ylabel(ylabel)
     ax.set_title(title, pad=18)
-    below(ax)
+    legend_below(ax)
     ax.grid(alpha=0.3, which="both")
     fig.tight_layout()
     return ax

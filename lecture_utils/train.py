@@ -237,14 +237,23 @@ def evaluate_torch_lm(model, data, window=None, chunk=1000):
                 total += cross_entropy(logits, targets[start:start + chunk][None]).item() * logits.shape[1]
         else:
             full = len(targets) // window * window
-            batches = [(inputs[:full].view(-1, window), targets[:full].view(-1, window))]
+            total = float(_cold_window_sums(model, inputs[:full].view(-1, window), targets[:full].view(-1, window)).sum())
             if full < len(targets):  # the last, shorter window
-                batches.append((inputs[full:][None], targets[full:][None]))
-            for x, y in batches:
-                for rows in range(0, len(x), 256):
-                    logits, _ = model(x[rows:rows + 256])
-                    total += cross_entropy(logits, y[rows:rows + 256]).item() * y[rows:rows + 256].numel()
+                total += float(_cold_window_sums(model, inputs[full:][None], targets[full:][None]).sum())
     return total / len(targets)
+
+
+def _cold_window_sums(model, x, y):
+    """The cross-entropy summed over windows read from a cold start, at each position:
+    x, y (M, W) inputs and targets, M windows side by side -> (W,) float64 sums. Read 256
+    windows at a time, in the model's eval mode, without building a graph."""
+    total = torch.zeros(x.shape[1], dtype=torch.float64)
+    with training_mode(model, False), torch.no_grad():
+        for rows in range(0, len(x), 256):
+            logits, _ = model(x[rows:rows + 256])
+            losses = torch.nn.functional.cross_entropy(logits.transpose(1, 2), y[rows:rows + 256], reduction="none")
+            total += losses.double().sum(dim=0)
+    return total
 
 
 def position_losses(model, data, window):
@@ -262,10 +271,4 @@ def position_losses(model, data, window):
                          f"got shape {tuple(data.shape)}")
     full = (len(data) - 1) // window * window
     x, y = data[:full].view(-1, window), data[1:full + 1].view(-1, window)
-    total = torch.zeros(window, dtype=torch.float64)
-    with training_mode(model, False), torch.no_grad():
-        for rows in range(0, len(x), 256):
-            logits, _ = model(x[rows:rows + 256])
-            losses = torch.nn.functional.cross_entropy(logits.transpose(1, 2), y[rows:rows + 256], reduction="none")
-            total += losses.double().sum(dim=0)
-    return (total / len(x)).numpy()
+    return (_cold_window_sums(model, x, y) / len(x)).numpy()
