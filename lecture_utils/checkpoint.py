@@ -30,7 +30,7 @@ FORMAT, VERSION = "lecture_utils.charlm", 1
 # Checkpoints shipped with the course, each made by `python -m lecture_utils train`; the
 # command is in the checkpoint's history and in checkpoints/README.md.
 SHIPPED = {name: str(resources.files("lecture_utils").joinpath("checkpoints", f"{name}_lstm.pt"))
-           for name in ("shakespeare", "c")}
+           for name in ("shakespeare", "c", "latex")}
 
 
 class CheckpointError(ValueError):
@@ -70,6 +70,10 @@ def save_checkpoint(path, model, vocab, config, history=None):
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             torch.save(payload, f)
+        # mkstemp makes the file private (0600); a checkpoint gets the permissions of any new file
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except (OSError, RuntimeError) as e:  # no permission, a full disk, a file system that refuses (torch raises both)
         if tmp is not None and os.path.exists(tmp):

@@ -27,7 +27,7 @@ CORPORA = {
     for c in [
         Corpus(
             "hello", "hello.txt",
-            'the word "hello": the seed lecture\'s first character-level language model',
+            'the word "hello": the lecture\'s first character-level language model',
             'A. Karpathy, "The Unreasonable Effectiveness of Recurrent Neural Networks" (2015)',
             "a single English word: not subject to copyright",
             "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824",
@@ -46,12 +46,19 @@ CORPORA = {
             "public domain (Unlicense), or MIT at the user's choice",
             "261a44278eefab5942458628a8bc7d627c0e831487d898d788bd6c2a92cf5063",
         ),
+        Corpus(
+            "latex", "stacks_latex.txt",
+            "LaTeX source of four chapters of the Stacks project (algebraic geometry), 94 distinct characters",
+            "github.com/stacks/stacks-project at commit 4ac4815d5a00dc2eacab7824cf4e4baafe2773ac",
+            "GNU Free Documentation License 1.2 (text in stacks_COPYING.txt beside it)",
+            "7b7e53e7614f65066eed030b5d1656a3dbae4679fbf275ea4c65848192a480c0",
+        ),
     ]
 }
 
 
 def read_corpus(corpus, sha256=None):
-    """(text, its sha256) of a shipped corpus ('hello', 'shakespeare', 'c') or of a UTF-8
+    """(text, its sha256) of a shipped corpus ('hello', 'shakespeare', 'c', 'latex') or of a UTF-8
     text file at the path `corpus`.
 
     A shipped corpus must match its recorded checksum, so that a damaged install fails
@@ -79,7 +86,7 @@ def read_corpus(corpus, sha256=None):
 
 
 def load_corpus(name):
-    """The full text of a shipped corpus: 'hello', 'shakespeare' or 'c'."""
+    """The full text of a shipped corpus: 'hello', 'shakespeare', 'c' or 'latex'."""
     if name not in CORPORA:
         raise ValueError(f"unknown corpus {name!r}; the shipped corpora are {sorted(CORPORA)}")
     return read_corpus(name)[0]

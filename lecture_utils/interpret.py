@@ -3,12 +3,15 @@
 Karpathy, Johnson and Fei-Fei (2015) found single LSTM cells that follow the position in
 the line, whether the text is inside quotes, and how deep the code is nested. To look for
 them we label every character of a text with a feature, run the model over the text, and
-correlate every unit's activation with the label.
+correlate every unit's activation with the label. The same LaTeX reader also counts what a
+model's LaTeX gets right: environments and math that open and close (`latex_balance`).
 
 Every feature is the state *after reading* character t, which is what the cell state C_t
 can know: the opening quote of a string is already "inside", its closing quote is not.
 Each returns a float array (T,) for a text of T characters.
 """
+from collections import Counter
+
 import numpy as np
 import torch
 
@@ -101,8 +104,158 @@ def inside_if_condition(text):
     return out
 
 
+# Environments whose body LaTeX typesets in math mode, as $...$ and $$...$$ are.
+MATH_ENVIRONMENTS = {"equation", "equation*", "align", "align*", "eqnarray", "eqnarray*", "gather", "gather*",
+                     "multline", "multline*"}
+
+
+def _latex_lexer(text):
+    """For LaTeX source: yield (t, event, state) for every character t, where state is what
+    holds after reading it: {"math": "$", "$$", a math environment's name or None, "comment":
+    bool, "braces": depth of { } groups, "environments": [names still open, innermost last]}.
+
+    event is None, or one of ("begin", name) and ("end", name, outcome) at the } that closes
+    \\begin{name} or \\end{name}, ("math open", d) and ("math close", d) at a $ or $$
+    delimiter d, and ("math unclosed", d) at a blank line that ends a paragraph inside $ or
+    $$ math (an error in TeX). An end closes the innermost open environment, whatever its
+    name; outcome says whether the names agree: "matched", "mismatched" (\\begin{proof} ...
+    \\end{lemma}), or "unopened" (nothing was open).
+    A backslash escapes the next character (\\$, \\%, \\{ are text), and % starts a comment
+    that runs to the end of the line.
+    """
+    state = dict(math=None, comment=False, braces=0, environments=[])
+    escaped, t, n = False, 0, len(text)
+    while t < n:
+        c, event, width = text[t], None, 1
+        if state["comment"]:
+            state["comment"] = c != "\n"
+        elif escaped:
+            escaped = False
+        elif c == "\\":
+            escaped = True
+            for kind in ("begin", "end"):
+                head = f"\\{kind}{{"
+                close = text.find("}", t) if text.startswith(head, t) else -1
+                if close != -1 and "\n" not in text[t:close]:
+                    event, width, escaped = (kind, text[t + len(head):close]), close - t + 1, False
+        elif c == "%":
+            state["comment"] = True
+        elif c == "$":
+            delimiter = "$$" if text.startswith("$$", t) and state["math"] != "$" else "$"
+            width = len(delimiter)  # after a first $ the reader is inside math either way
+            if state["math"] == delimiter:
+                state["math"], event = None, ("math close", delimiter)
+            elif state["math"] is None:
+                state["math"], event = delimiter, ("math open", delimiter)
+        elif c == "{":
+            state["braces"] += 1
+        elif c == "}":
+            state["braces"] = max(state["braces"] - 1, 0)
+        elif c == "\n" and state["math"] in ("$", "$$") and text.startswith("\n\n", t):
+            event, state["math"] = ("math unclosed", state["math"]), None
+        for u in range(t, t + width - 1):  # a multi-character token's first characters: state before it
+            yield u, None, state
+        open_ = state["environments"]
+        if event and event[0] == "begin":
+            open_.append(event[1])
+            if event[1] in MATH_ENVIRONMENTS and state["math"] is None:
+                state["math"] = event[1]
+        elif event and event[0] == "end":
+            name = event[1]
+            outcome = "unopened" if not open_ else "matched" if open_[-1] == name else "mismatched"
+            if open_:
+                open_.pop()
+            if state["math"] in MATH_ENVIRONMENTS and state["math"] not in open_:
+                state["math"] = None
+            event = ("end", name, outcome)
+        yield t + width - 1, event, state
+        t += width
+
+
+def inside_math(text):
+    """1 inside LaTeX math: $...$, $$...$$ or a math environment such as equation or eqnarray*,
+    from the opening delimiter up to (not including) the closing one."""
+    out = np.zeros(len(text))
+    for t, _, state in _latex_lexer(text):
+        out[t] = state["math"] is not None
+    return out
+
+
+def environment_depth(text):
+    """How many \\begin{...} of LaTeX are open (not yet ended), counted from 0 at the text's start;
+    the depth changes at the } that closes \\begin{name} or \\end{name}."""
+    out = np.zeros(len(text))
+    for t, _, state in _latex_lexer(text):
+        out[t] = len(state["environments"])
+    return out
+
+
+def tex_brace_depth(text):
+    """How many { } groups of LaTeX enclose the text (\\{ and braces in comments do not count),
+    from 0 at the text's start."""
+    out = np.zeros(len(text))
+    for t, _, state in _latex_lexer(text):
+        out[t] = state["braces"]
+    return out
+
+
+def latex_balance(text):
+    """What a piece of LaTeX gets right and wrong, counted: a dict of
+
+    begins, ends: how many \\begin{name} and \\end{name};
+    matched: ends whose name is that of the innermost open environment, which they close;
+    mismatched: ends that close it under another name (\\begin{proof} ... \\end{lemma});
+    unopened: ends with no environment open;
+    left open: environments still open when the text stops;
+    math: $ and $$ spans opened; math closed: those closed again;
+    math unclosed: spans still open when a blank line ends the paragraph (TeX stops there
+    with "Missing $ inserted"); math left open: a span still open when the text stops.
+    """
+    counts = dict.fromkeys(["begins", "ends", "matched", "mismatched", "unopened", "left open",
+                            "math", "math closed", "math unclosed", "math left open"], 0)
+    state = None
+    for _, event, state in _latex_lexer(text):
+        if event is None:
+            continue
+        if event[0] == "begin":
+            counts["begins"] += 1
+        elif event[0] == "end":
+            counts["ends"] += 1
+            counts[event[2]] += 1
+        else:
+            counts[{"math open": "math", "math close": "math closed", "math unclosed": "math unclosed"}[event[0]]] += 1
+    if state is not None:
+        counts["left open"] = len(state["environments"])
+        counts["math left open"] = int(state["math"] in ("$", "$$"))
+    return counts
+
+
+def environment_pairs(text):
+    """Which environment each \\end{name} closed, counted: {(name begun, name ended): n}, over
+    the ends that found an environment open (the innermost one is the one an end must close)."""
+    pairs = Counter()
+    innermost = None
+    for _, event, state in _latex_lexer(text):
+        if event is not None and event[0] == "end" and innermost is not None:
+            pairs[innermost, event[1]] += 1
+        innermost = state["environments"][-1] if state["environments"] else None
+    return pairs
+
+
+def balance_table(texts):
+    """latex_balance of each text in {name: text}, as a table with a row per text."""
+    lines = [f"{'':>28s} {'begin':>6s} {'end':>5s} {'matched':>8s} {'wrong name':>11s} {'nothing open':>13s}"
+             f" {'$ spans':>8s} {'closed':>7s} {'cut by a blank line':>20s}"]
+    for name, text in texts.items():
+        b = latex_balance(text)
+        lines.append(f"{name:>28s} {b['begins']:6d} {b['ends']:5d} {b['matched']:8d} {b['mismatched']:11d}"
+                     f" {b['unopened']:13d} {b['math']:8d} {b['math closed']:7d} {b['math unclosed']:20d}")
+    return "\n".join(lines)
+
+
 FEATURES = {"position in line": position_in_line, "inside quotes": inside_quotes, "brace depth": brace_depth,
-            "inside if-condition": inside_if_condition, "inside parentheses": inside_parentheses}
+            "inside if-condition": inside_if_condition, "inside parentheses": inside_parentheses,
+            "inside math": inside_math, "environment depth": environment_depth, "TeX brace depth": tex_brace_depth}
 
 
 @torch.no_grad()

@@ -60,6 +60,10 @@ def test_train_writes_a_checkpoint_with_weights_vocabulary_configuration_and_his
     assert history["steps"] == 5 and len(history["losses"]) == 5 and not history["interrupted"]
     assert "train" in history["command"] and "--steps" in history["command"]
     assert not model.training
+    umask = os.umask(0)
+    os.umask(umask)
+    # written through a private temporary file, it still gets an ordinary new file's permissions
+    assert os.stat(checkpoint).st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_sample_is_repeatable_with_a_seed_and_starts_with_the_prime(capsys, checkpoint):
@@ -357,7 +361,7 @@ def test_the_learning_rate_warms_up_then_falls_linearly_to_zero_at_the_end_of_th
 # ------------------------------------------------------------------ the checkpoints shipped for lesson 07
 def test_shipped_checkpoints_were_made_by_the_train_command_as_recorded():
     """Each shipped checkpoint's configuration is what its recorded command gives today,
-    the command is in checkpoints/README.md, and together they stay near 10 MB."""
+    the command is in checkpoints/README.md, and together they stay within 15 MB."""
     from lecture_utils.checkpoint import SHIPPED
     from lecture_utils.cli import corpus_source, parser, training_config
 
@@ -374,4 +378,4 @@ def test_shipped_checkpoints_were_made_by_the_train_command_as_recorded():
         assert not history["interrupted"] and history["steps"] == len(history["losses"])
         assert history["command"] in readme
         total += os.path.getsize(path)
-    assert total <= 10.5e6
+    assert total <= 15e6

@@ -53,7 +53,8 @@ def test_vocabulary_errors():
         Vocabulary("helo").one_hot([4])
 
 
-@pytest.mark.parametrize("name,size,distinct", [("hello", 5, 4), ("shakespeare", 1115394, 65), ("c", 1000302, 97)])
+@pytest.mark.parametrize("name,size,distinct", [("hello", 5, 4), ("shakespeare", 1115394, 65), ("c", 1000302, 97),
+                                               ("latex", 1043532, 94)])
 def test_shipped_corpora(name, size, distinct):
     text = load_corpus(name)
     assert len(text) == size
@@ -66,6 +67,13 @@ def test_corpus_checksums_match_the_files_and_the_readme():
         raw = resources.files("lecture_utils").joinpath("corpora", corpus.filename).read_bytes()
         assert hashlib.sha256(raw).hexdigest() == corpus.sha256
         assert corpus.sha256 in readme and corpus.filename in readme
+
+
+def test_the_latex_corpus_ships_with_its_licence():
+    """The GNU FDL requires its text to travel with every copy of the Stacks corpus."""
+    licence = resources.files("lecture_utils").joinpath("corpora", "stacks_COPYING.txt").read_text()
+    assert "GNU Free Documentation License" in licence and "Version 1.2" in licence
+    assert "stacks_COPYING.txt" in CORPORA["latex"].licence
 
 
 def test_unknown_corpus():

@@ -4,8 +4,10 @@ import pytest
 import torch
 
 from lecture_utils.cells import LSTMCell, RNNCell, record_gates
-from lecture_utils.interpret import (brace_depth, cell_states, inside_if_condition, inside_parentheses, inside_quotes,
-                                     position_in_line, unit_correlations)
+from lecture_utils.data import load_corpus, train_val_split
+from lecture_utils.interpret import (balance_table, brace_depth, cell_states, environment_depth, environment_pairs,
+                                     inside_if_condition, inside_math, inside_parentheses, inside_quotes, latex_balance,
+                                     position_in_line, tex_brace_depth, unit_correlations)
 from lecture_utils.models import CharLM
 
 
@@ -37,6 +39,55 @@ def test_inside_parentheses_covers_every_kind_of_parenthesis_but_not_those_in_st
 def test_brace_depth_ignores_braces_in_strings_and_comments():
     text = 'f() { a { "}" } // }\n }'
     assert brace_depth(text).tolist() == [0] * 4 + [1] * 4 + [2] * 6 + [1] * 8 + [0]
+
+
+LATEX = r"""A $x$, $$y$$, \$5 % $ no
+\begin{lemma} {a \{ b} \begin{equation} z \end{equation}
+\end{proof}\end{lemma}
+
+$open
+
+x"""
+
+
+def test_inside_math_runs_from_the_opening_delimiter_and_ignores_escapes_comments_and_text():
+    # $x$ and $$y$$ from the opening $ to just before the closing one; \\$5 and the commented $ are not
+    # math; equation's body is math from the } of its \\begin to just before the } of its \\end; $open
+    # is cut off by the blank line (TeX's "Missing $ inserted"), so its math ends there
+    assert marks(LATEX, inside_math(LATEX)) == ("__$x___$$y" + "_" * 53 + "} z \\end{equation" + "_" * 26
+                                                 + "$open___")
+
+
+def test_environment_depth_changes_at_the_brace_that_closes_begin_and_end():
+    depth = "".join(str(int(d)) for d in environment_depth(LATEX))
+    # an \\end closes the innermost environment whatever its name: \\end{proof} closes lemma
+    assert depth == "0" * 37 + "1" * 26 + "2" * 17 + "1" * 12 + "0" * 22
+
+
+def test_tex_brace_depth_counts_groups_but_not_escaped_braces_or_begin_end_names():
+    assert marks(LATEX, tex_brace_depth(LATEX)) == "_" * 39 + "{a \\{ b" + "_" * 68
+
+
+def test_latex_balance_and_environment_pairs():
+    assert latex_balance(LATEX) == {"begins": 2, "ends": 3, "matched": 1, "mismatched": 1, "unopened": 1,
+                                    "left open": 0, "math": 3, "math closed": 2, "math unclosed": 1,
+                                    "math left open": 0}
+    assert environment_pairs(LATEX) == {("equation", "equation"): 1, ("lemma", "proof"): 1}
+    cut = latex_balance(r"\end{proof} \begin{a}\begin{b} $x")  # a sample cut off mid-way
+    assert (cut["unopened"], cut["left open"], cut["math left open"]) == (1, 2, 1)
+    # the model's favourite mistake: a proof closed as a lemma; the lemma after it is fine
+    text = r"\begin{proof} x \end{lemma} \begin{lemma} y \end{lemma}"
+    assert environment_pairs(text) == {("proof", "lemma"): 1, ("lemma", "lemma"): 1}
+    table = balance_table({"sample": text}).splitlines()
+    assert table[1].split() == ["sample", "2", "2", "1", "1", "0", "0", "0", "0"]
+
+
+def test_the_real_latex_corpus_is_balanced():
+    """The counter's control: the Stacks project's own validation text has no error. (The split cuts
+    one environment in two: its \\end is the text's one unopened end.)"""
+    counts = latex_balance(train_val_split(load_corpus("latex"))[1])
+    assert counts["mismatched"] == counts["math unclosed"] == counts["math left open"] == 0
+    assert counts["unopened"] == 1 and counts["begins"] > 100 and counts["math"] > 1000
 
 
 def test_unit_correlations():
