@@ -171,8 +171,11 @@ def color_text(text, values, title=None, value_name="value", label=None, label_n
 
 # How color_cell draws each feature's label. Position in line is the column itself, which the
 # reader sees directly (the distance from the left margin); a track or numbers would add nothing.
+# TeX's { } groups open and close inside a line, so numbers at the line's start would not show
+# them either: the braces themselves are the label.
 SHOW_LABEL = {"inside quotes": "track", "inside if-condition": "track", "inside parentheses": "track",
-              "brace depth": "gutter", "position in line": None}
+              "brace depth": "gutter", "position in line": None,
+              "inside math": "track", "environment depth": "gutter", "TeX brace depth": None}
 
 
 def color_cell(text, cell, name, width, value_name="tanh(C_t)"):

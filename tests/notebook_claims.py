@@ -235,6 +235,48 @@ def c_as_it_learns(got, want):
                "names in the stb libraries' style and C types in the shipped model's sample")
 
 
+@claim("07_char_lm_real_text", "db12e216")
+def latex_as_it_learns(got, want):
+    """LaTeX: noise, then backslashes, braces and $; command-like words and braces by 150 steps;
+    the shipped model writes a lemma and a proof with \\label or \\ref, \\begin and \\end, and $ math."""
+    out = stages(got, want, "\\begin{lemma}\n", 94)
+    claim_that(out[0][0] > out[50][0] > out[150][0] > out[400][0] > out["shipped"][0],
+               f"the loss falls at every stage: {[loss for loss, _ in out.values()]}")
+    claim_that(all(c in out[50][1] for c in "\\{$"), "after 50 steps, backslashes, braces and $ signs")
+    claim_that(re.search(r"\\[a-z]+\{", out[150][1]), "after 150 steps, command-like words with braces")
+    shipped = out["shipped"][1]
+    claim_that(re.search(r"\\(label|ref)\{", shipped) and re.search(r"\\(begin|end)\{(lemma|proof)\}", shipped),
+               "a \\label or \\ref, and a lemma or proof environment, in the shipped model's sample")
+    claim_that(re.search(r"\$[^$\n]+\$", shipped), "math between $ signs in the shipped model's sample")
+
+
+@claim("07_char_lm_real_text", "c88e51c3")
+def latex_counted(got, want):
+    """'Math is nearly always closed ... environments are closed, but often under the wrong name
+    ... the real text has no error at all.' The real text's row is exact."""
+    row = r"^\s*(sampled at τ = [\d.]+|the real text \(validation\))" + r"\s+(\d+)" * 8 + r"$"
+    rows_got = {r[0]: [int(v) for v in r[1:]] for r in re.findall(row, got, re.M)}
+    rows_want = {r[0]: [int(v) for v in r[1:]] for r in re.findall(row, want, re.M)}
+    claim_that(list(rows_got) == list(rows_want) == ["sampled at τ = 0.5", "sampled at τ = 1.0",
+                                                     "the real text (validation)"], "a row per text")
+    real = "the real text (validation)"
+    claim_that(rows_got[real] == rows_want[real], f"the real text's counts are exact: {rows_got[real]}")
+    claim_that(rows_got[real][3] == 0 and rows_got[real][7] == 0, "the real text has no wrong name and no unclosed math")
+    for name in ("sampled at τ = 0.5", "sampled at τ = 1.0"):
+        begins, ends, matched, wrong, _, spans, closed, cut = rows_got[name]
+        claim_that(spans >= 50 and closed >= 0.9 * spans, f"{name}: math is nearly always closed ({closed} of {spans})")
+        claim_that(ends >= 5 and matched <= 0.6 * ends and wrong >= ends / 3,
+                   f"{name}: many ends carry the wrong name ({matched} right, {wrong} wrong of {ends})")
+    pairs = re.findall(r"^sampled at τ = 0.5: .*\n\s+(.*)$", got, re.M)
+    claim_that(pairs and re.search(r"\b(proof by lemma|lemma by proof)\b", pairs[0]),
+               "lemma and proof confused among the commonest endings at τ = 0.5")
+
+
+@claim("07_char_lm_real_text", "272d1288")
+def latex_cells_pictures(got, want):
+    pictures_match(got, want)
+
+
 @claim("07_char_lm_real_text", "a790abc1")
 def temperature_table(got, want):
     """'Low temperature (0.2): almost every word is a real one (99%) but the text repeats itself
