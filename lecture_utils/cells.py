@@ -271,5 +271,41 @@ def record_gates(cell, x, state=None):
     return {name: torch.stack(values).numpy() for name, values in trace.items()}
 
 
+@contextlib.contextmanager
+def clamp_gate(rnn, gate, units, value=0.0):
+    """Inside the block, hold one gate of some units of an LSTM at a fixed value: an ablation.
+
+    rnn: the model's Recurrent over an LSTMCell (model.rnn), run step by step (fused=False:
+    the fused loop never calls the cell, so a clamp would be silently ignored).
+    gate: "i", "f", "g" or "o"; units: one unit's index or a list of them; value: what that
+    gate is at every step, e.g. f = 0 for a unit that keeps nothing of C_{t-1}. Every other
+    unit and gate is computed as usual, and the cell is restored on leaving the block.
+    """
+    if not isinstance(rnn, Recurrent) or not isinstance(rnn.cell, LSTMCell):
+        raise ValueError("clamp_gate needs the Recurrent of an LSTMCell (model.rnn)")
+    if rnn.fused:
+        raise ValueError("a fused Recurrent never calls the cell, so a clamp would do nothing: set rnn.fused = False first")
+    if gate not in ("i", "f", "g", "o"):
+        raise ValueError(f"gate must be 'i', 'f', 'g' or 'o'; got {gate!r}")
+    cell, position = rnn.cell, "ifgo".index(gate)   # the order _gates returns them in
+    units = torch.as_tensor(units, dtype=torch.long).reshape(-1)
+    if units.numel() == 0 or units.min() < 0 or units.max() >= cell.hidden_size:
+        raise ValueError(f"units must be indices from 0 to {cell.hidden_size - 1}; got {units.tolist()}")
+    if "_gates" in vars(cell):
+        raise ValueError("this cell already has a gate clamped: one clamp_gate at a time")
+    computed = cell._gates
+
+    def clamped(xp, h):
+        gates = list(computed(xp, h))
+        gates[position] = gates[position].index_fill(-1, units, value)
+        return tuple(gates)
+
+    cell._gates = clamped   # on the instance, so the class and every other cell are untouched
+    try:
+        yield
+    finally:
+        del cell._gates
+
+
 # The cells by the names the command line and the checkpoints use.
 CELLS = {"rnn": RNNCell, "lstm": LSTMCell, "gru": GRUCell}

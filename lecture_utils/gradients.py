@@ -80,10 +80,13 @@ def _part(state, part):
     return state[part]
 
 
-def rnn_grad_norms_over_time(scale, T=100, hidden_size=64, input_size=8, batch=16, seed=0):
-    """||dL/dh_t|| for t = 1 ... T in a vanilla tanh RNN whose W_hh has every singular value
+def rnn_grad_norms_over_time(scale, T=100, hidden_size=64, input_size=8, batch=16, seed=0, cell=RNNCell, part=0):
+    """||dL/dh_t|| for t = 1 ... T in a recurrent cell whose W_hh has every singular value
     equal to `scale` (a scaled random orthogonal matrix), on random inputs.
 
+    cell: RNNCell (the vanilla tanh RNN), or LSTMCell or GRUCell, whose W_hh holds one
+    (H, H) block per gate: each block gets its own scaled orthogonal matrix. The other
+    weights keep PyTorch's initialisation. part=1 gives an LSTM's ||dL/dC_t|| instead.
     L is a fixed random readout of h_T, averaged over the batch, so the gradient starts
     at step T and flows back. Returns a float array (T,). PyTorch's global random state
     is left as it was.
@@ -92,14 +95,15 @@ def rnn_grad_norms_over_time(scale, T=100, hidden_size=64, input_size=8, batch=1
         raise ValueError(f"scale must be positive; got {scale}")
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        cell = RNNCell(input_size, hidden_size).double()
+        cell = cell(input_size, hidden_size).double()
         with torch.no_grad():
-            torch.nn.init.orthogonal_(cell.weight_hh)
-            cell.weight_hh.mul_(scale)
+            for block in cell.weight_hh.split(hidden_size):   # the gates' blocks: i, f, g, o for an LSTM
+                torch.nn.init.orthogonal_(block)
+                block.mul_(scale)
         x = 0.5 * torch.randn(batch, T, input_size, dtype=torch.float64)
         readout = torch.randn(hidden_size, dtype=torch.float64)
     rnn = Recurrent(cell)
-    return hidden_grad_norms(rnn, lambda: (rnn(x)[0][:, -1] @ readout).mean())
+    return hidden_grad_norms(rnn, lambda: (rnn(x)[0][:, -1] @ readout).mean(), part=part)
 
 
 def saved_tensor_bytes(fn):

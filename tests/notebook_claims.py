@@ -188,6 +188,23 @@ def lstm_against_rnn(got, want):
                f"the two validation losses are within 0.05 nats: {val}")
 
 
+@claim("05_lstm", "d9360f94")
+def lstm_against_rnn_by_position(got, want):
+    """'After 300 steps both rows stop falling beyond about 16 characters ... With 2 to 4
+    characters read the vanilla RNN is even ahead. At long context the two differ by a couple
+    of hundredths.'"""
+    row = r"^(vanilla RNN|LSTM|RNN - LSTM)\s+" + r"\s+".join([r"([-+]?[\d.]+)"] * 6) + r"$"
+    table = {r[0]: [float(v) for v in r[1:]] for r in re.findall(row, got, re.M)}
+    claim_that(list(table) == ["vanilla RNN", "LSTM", "RNN - LSTM"], "a row per model and their difference")
+    numbers_within(got, want, abs=0.05)
+    for name in ("vanilla RNN", "LSTM"):
+        first, few, _, to16, to32, to64 = table[name]
+        claim_that(first > few > to16 and max(to16, to32, to64) - min(to16, to32, to64) < 0.05,
+                   f"{name}: the loss falls over the first characters, then is flat beyond 16: {table[name]}")
+    claim_that(table["RNN - LSTM"][1] < 0, f"with 2 to 4 characters read the vanilla RNN is ahead: {table['RNN - LSTM']}")
+    claim_that(abs(table["RNN - LSTM"][5]) < 0.05, f"at long context the two are within a few hundredths: {table['RNN - LSTM']}")
+
+
 # ---- 07: character LMs on real text ----
 
 def stages(got, want, prime, vocabulary):

@@ -12,7 +12,8 @@ import pytest
 import torch
 from torch import nn
 
-from lecture_utils.cells import GRUCell, LSTMCell, Recurrent, RNNCell
+from lecture_utils.cells import GRUCell, LSTMCell, Recurrent, RNNCell, clamp_gate, record_gates
+from lecture_utils.models import ManyToOne
 
 D, H = 5, 7
 TOL = {torch.float32: 1e-6, torch.float64: 1e-12}
@@ -267,3 +268,68 @@ def test_gates_take_h_and_refuse_a_state_tuple():
     assert [g.shape for g in cell.gates(x, h)] == [(2, H)] * 4
     with pytest.raises(ValueError, match="h must be a tensor"):
         cell.gates(x, (h, h))
+
+
+# ---------------------------------------------------------------- clamp_gate: an ablation of one gate
+def _lstm_model(seed=0):
+    torch.manual_seed(seed)
+    return ManyToOne(LSTMCell(3, 5), num_classes=1).double()
+
+
+def test_clamp_gate_forget_zero_matches_a_hand_written_loop():
+    model = _lstm_model()
+    x = torch.randn(4, 7, 3, dtype=torch.float64)
+    cell = model.cell
+    h = C = torch.zeros(4, 5, dtype=torch.float64)
+    for t in range(7):     # the LSTM step with f of units 1 and 3 set to 0
+        i, f, g, o = cell.gates(x[:, t], h)
+        f = f.clone()
+        f[:, [1, 3]] = 0.0
+        C = f * C + i * g
+        h = o * torch.tanh(C)
+    with clamp_gate(model.rnn, "f", [1, 3], 0.0):
+        _, (h_clamped, C_clamped) = model.rnn(x)
+    torch.testing.assert_close(h_clamped, h)
+    torch.testing.assert_close(C_clamped, C)
+
+
+def test_clamp_gate_restores_the_cell_even_after_an_error():
+    model = _lstm_model()
+    x = torch.randn(2, 6, 3, dtype=torch.float64)
+    before = model(x)
+    with pytest.raises(RuntimeError):
+        with clamp_gate(model.rnn, "i", 0, 0.0):
+            assert not torch.equal(model(x), before)
+            raise RuntimeError("inside")
+    torch.testing.assert_close(model(x), before, rtol=0, atol=0)
+    assert "_gates" not in vars(model.cell)
+
+
+def test_clamp_gate_is_seen_by_record_gates_and_each_gate_can_be_clamped():
+    model = _lstm_model()
+    x = torch.randn(6, 3, dtype=torch.float64)
+    for gate in "ifgo":
+        with clamp_gate(model.rnn, gate, 2, 0.25):
+            recorded = record_gates(model.cell, x)
+        assert np.all(recorded[gate][:, 2] == 0.25)
+        assert not np.all(recorded[gate][:, 1] == 0.25)
+
+
+def test_clamp_gate_refuses_what_it_cannot_clamp():
+    model = _lstm_model()
+    model.rnn.fused = True
+    with pytest.raises(ValueError, match="fused"):
+        with clamp_gate(model.rnn, "f", 0):
+            pass
+    model.rnn.fused = False
+    for gate, units in [("c", 0), ("f", 5), ("f", -1), ("f", [])]:
+        with pytest.raises(ValueError):
+            with clamp_gate(model.rnn, gate, units):
+                pass
+    with pytest.raises(ValueError, match="LSTMCell"):
+        with clamp_gate(Recurrent(RNNCell(3, 5)), "f", 0):
+            pass
+    with clamp_gate(model.rnn, "f", 0):
+        with pytest.raises(ValueError, match="one clamp_gate"):
+            with clamp_gate(model.rnn, "i", 1):
+                pass

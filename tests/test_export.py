@@ -242,3 +242,33 @@ def test_glossary_page_typesets_its_math(site, offline):
     math = page.evaluate(RAW_TEX)
     assert math["mathjax"] > 0 and not math["raw"] and not math["errors"], math
     assert not problems["external"] and not problems["failed"] and not problems["errors"], problems
+
+
+def test_links_between_notebooks_point_to_their_pages():
+    # nbconvert keeps href="05_lstm.ipynb#..." as the prose writes it; in the export the
+    # notebook is the page 05_lstm.html, so the link is rewritten, its anchor kept.
+    from tools.export import exporters, link_pages
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "See [05 §2](05_lstm.ipynb#2.-Why-the-gradient-survives), [06](06_gru.ipynb), [below](#1.-Here), "
+        "[the code](../lecture_utils/cells.py) and [elsewhere](https://x.org/01_a.ipynb).\n\n## 1. Here")])
+    for exporter in exporters():
+        hrefs = re.findall(r'<a href="([^"]*)"', link_pages(exporter.from_notebook_node(nb)[0]))
+        assert hrefs == ["05_lstm.html#2.-Why-the-gradient-survives", "06_gru.html", "#1.-Here",
+                         "../lecture_utils/cells.py", "https://x.org/01_a.ipynb"]
+
+
+@pytest.mark.export
+def test_exported_links_between_pages_reach_a_page_and_its_heading(site):
+    ids = {}   # page name -> the ids of its elements
+    for page in sorted(site.out.glob("[0-9][0-9]_*.html")):
+        text = page.read_text(encoding="utf-8")
+        ids[page.name] = set(re.findall(r'\bid="([^"]*)"', text))
+        assert not re.search(r'href="\d\d_[a-z0-9_]+\.ipynb', text), f"{page.name} links to a notebook, not its page"
+    checked = 0
+    for page in sorted(site.out.glob("[0-9][0-9]_*.html")):
+        for target, anchor in re.findall(r'href="(\d\d_[a-z0-9_]+\.html)(?:#([^"]*))?"', page.read_text(encoding="utf-8")):
+            assert target in ids, f"{page.name} links to {target}, which the export did not write"
+            # A browser looks the fragment up as written, then percent-decoded.
+            assert not anchor or {anchor, unquote(anchor)} & ids[target], f"{page.name}: no #{anchor} in {target}"
+            checked += 1
+    assert checked or not any("ipynb#" in p.read_text(encoding="utf-8") for p in NOTEBOOKS)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from lecture_utils import tasks
-from lecture_utils.cells import Recurrent, RNNCell
+from lecture_utils.cells import LSTMCell, Recurrent, RNNCell
 from lecture_utils.gradients import hidden_grad_norms, jacobian_products, rnn_grad_norms_over_time, rnn_jacobians
 from lecture_utils.models import ManyToOne
 from lecture_utils.numpy_rnn import cache_nbytes, rnn_forward
@@ -246,3 +246,17 @@ def test_saved_tensor_bytes_grow_by_a_fixed_amount_per_step():
     y = torch.randn(3, requires_grad=True)
     _, size = saved_tensor_bytes(lambda: (y * y).sum())
     assert size == 3 * 4    # y is saved (once, though it is used twice), in float32
+
+
+def test_grad_norms_over_time_for_an_lstm_vanish_at_small_scale_and_explode_through_h_at_large():
+    torch.manual_seed(123)
+    state = torch.random.get_rng_state()
+    small = rnn_grad_norms_over_time(0.5, T=40, cell=LSTMCell)
+    large = rnn_grad_norms_over_time(6.0, T=40, cell=LSTMCell)
+    cell_state = rnn_grad_norms_over_time(0.5, T=40, cell=LSTMCell, part=1)
+    assert torch.equal(torch.random.get_rng_state(), state)       # the global random state is untouched
+    assert small.shape == large.shape == cell_state.shape == (40,)
+    assert small[0] < 1e-3 * small[-1]     # vanishes at s = 0.5
+    assert large[0] > 1e3 * large[-1]      # explodes through h at s = 6
+    with pytest.raises(ValueError):
+        rnn_grad_norms_over_time(0.0, cell=LSTMCell)

@@ -142,3 +142,81 @@ def test_notebooks_use_only_public_names(notebook):
         source = "".join(cell["source"])
         found = [m.group(0) for m in private.finditer(source)]
         assert not found, f"a cell uses private names {found}:\n{source}"
+
+
+# A link from one notebook to another, [05 §2](05_lstm.ipynb#2.-Why-the-gradient-survives),
+# or to a heading of its own, [2.1](#2.1-What-training-learns): the target, and the anchor if
+# any, up to the link's closing parenthesis (an anchor may hold balanced parentheses, as a
+# heading such as "4. ... (캐릭터 레벨 언어 모델)" does).
+NOTEBOOK_LINK = re.compile(r"\]\((\d\d_[a-z0-9_]+\.ipynb)?(?:#((?:[^()\s]|\([^()\s]*\))*))?\)")
+LINK_START = re.compile(r"\]\((?=\d\d_[a-z0-9_]+\.ipynb|#)")
+HEADING = re.compile(r" {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
+FENCE = re.compile(r" {0,3}(```|~~~)")
+
+
+def heading_anchors(nb):
+    """The anchors of a notebook's markdown headings, as JupyterLab and nbconvert make them:
+    the heading's text, trailing whitespace stripped, with each space replaced by '-'."""
+    anchors = set()
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "markdown":
+            continue
+        fenced = False
+        for line in "".join(cell["source"]).split("\n"):
+            if FENCE.match(line):
+                fenced = not fenced
+            elif not fenced and (m := HEADING.fullmatch(line)):
+                anchors.add(m.group(2).rstrip().replace(" ", "-"))
+    return anchors
+
+
+def broken_notebook_links(notebooks):
+    """{name: notebook JSON} -> (notebook, cell index, link, what is wrong) for each markdown
+    link to NN_name.ipynb(#anchor), or to #anchor in the same notebook, that is malformed, or
+    names no notebook of the set, or no heading of it."""
+    anchors = {name: heading_anchors(nb) for name, nb in notebooks.items()}
+    broken = []
+    for name, nb in notebooks.items():
+        for i, cell in enumerate(nb["cells"]):
+            if cell["cell_type"] != "markdown":
+                continue
+            source = "".join(cell["source"])
+            for start in LINK_START.finditer(source):
+                m = NOTEBOOK_LINK.match(source, start.start())
+                if m is None:
+                    link = source[start.start() + 2:].split(")")[0]
+                    broken.append((name, i, link, "not a link (a space, or unbalanced parentheses?)"))
+                    continue
+                target, anchor = m.group(1) or name, m.group(2)
+                link = m.group(0)[2:-1]
+                if target not in anchors:
+                    broken.append((name, i, link, "no such notebook"))
+                elif anchor is not None and anchor not in anchors[target]:
+                    near = sorted(a for a in anchors[target] if a[:3] == anchor[:3])
+                    broken.append((name, i, link, f"no such heading in {target}"
+                                   + (f"; headings that start alike: {near}" if near else "")))
+    return broken
+
+
+def test_links_between_notebooks_name_a_notebook_and_one_of_its_headings():
+    notebooks = {path.name: json.loads(path.read_text(encoding="utf-8")) for path in NOTEBOOKS}
+    broken = broken_notebook_links(notebooks)
+    assert not broken, "links to a notebook or heading that is not there:\n" + "\n".join(
+        f"{name}, cell {i}: {link}: {why}" for name, i, link, why in broken)
+    # The checker itself catches a wrong anchor (to another notebook or its own), a missing
+    # notebook, a "heading" inside a code block and a link broken by a space, and accepts a
+    # heading with parentheses and Korean.
+    made_up = {
+        "01_a.ipynb": {"cells": [{"cell_type": "markdown", "source": [
+            "# 01 · A\n", "## 2. Why (왜)  \n", "```\n", "# not-a-heading\n", "```\n",
+            "[ok](#01-·-A), [bad](#2.-Why-(왜)-)"]}]},
+        "02_b.ipynb": {"cells": [{"cell_type": "markdown", "source": [
+            "[ok](01_a.ipynb#2.-Why-(왜)), [ok](01_a.ipynb), [ok](01_a.ipynb#01-·-A), [bad](01_a.ipynb#2.-Why), "
+            "[bad](01_a.ipynb#not-a-heading), [bad](03_c.ipynb#x), [bad](01_a.ipynb#2. Why (왜))"]}]},
+    }
+    assert [(link, why.split(";")[0]) for _, _, link, why in broken_notebook_links(made_up)] == [
+        ("#2.-Why-(왜)-", "no such heading in 01_a.ipynb"),
+        ("01_a.ipynb#2.-Why", "no such heading in 01_a.ipynb"),
+        ("01_a.ipynb#not-a-heading", "no such heading in 01_a.ipynb"),
+        ("03_c.ipynb#x", "no such notebook"),
+        ("01_a.ipynb#2. Why (왜", "not a link (a space, or unbalanced parentheses?)")]

@@ -1,4 +1,4 @@
-"""Exercises and student copies: every notebook has 2 to 4 exercises; a student copy keeps
+"""Exercises and student copies: every lesson but the closing one has 2 to 4 exercises; a student copy keeps
 everything but the solutions and outputs; no solution leaks.
 
 That a student copy, run as it is, stops only at its exercises, each time saying "not
@@ -16,6 +16,10 @@ from tools import student_copies
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 IDS = [p.stem for p in NOTEBOOKS]
+
+# The closing lesson reviews the lecture claim by claim, with the measurements of lessons 01 to
+# 07; it sets no exercises of its own.
+WITHOUT_EXERCISES = {"08_the_lecture_claim_by_claim.ipynb"}
 
 
 def is_exercise(cell):
@@ -38,6 +42,9 @@ def solution_lines(source):
 def test_every_notebook_has_2_to_4_checked_exercises(path):
     cells = nbformat.read(path, 4).cells
     exercises = [c for c in cells if is_exercise(c)]
+    if path.name in WITHOUT_EXERCISES:
+        assert not exercises, f"{path.name} is listed as having no exercises"
+        return
     assert 2 <= len(exercises) <= 4, f"{path.name} has {len(exercises)} exercises"
     for cell in exercises:
         assert solution_lines(cell.source), f"{path.name}: an exercise without a marked solution"
@@ -48,6 +55,10 @@ def test_every_notebook_has_2_to_4_checked_exercises(path):
 def test_no_solution_leaks_into_the_student_copy(path, copies):
     teacher = nbformat.read(path, 4)
     student = nbformat.read(copies / path.name, 4)
+    if path.name in WITHOUT_EXERCISES:   # nothing to hide: the copy runs the same code
+        assert [c.source for c in student.cells if c.cell_type == "code"] == \
+               [c.source for c in teacher.cells if c.cell_type == "code"]
+        return
     # A line is secret if it is in a solution and nowhere else in the instructor's notebook.
     outside = set()
     for cell in teacher.cells:
@@ -99,8 +110,9 @@ def test_unbalanced_or_stray_markers_are_refused():
 
 
 def linked_files(folder, nb):
-    """The files the prose's relative links name, resolved from `folder`, the notebook's own."""
-    return [(folder / m.group(1)).resolve() for c in nb.cells if c.cell_type == "markdown"
+    """The files the prose's relative links name, resolved from `folder`, the notebook's own
+    (an anchor, #..., names a place in the file)."""
+    return [(folder / m.group(1).partition("#")[0]).resolve() for c in nb.cells if c.cell_type == "markdown"
             for m in student_copies.RELATIVE_LINK.finditer(c.source)]
 
 
@@ -109,7 +121,11 @@ def test_every_link_opens_a_file_from_the_notebook_and_from_its_student_copy(pat
     # ./course lab serves the repository, so a link to ../lecture_utils/x.py opens the module.
     teacher = linked_files(path.parent, nbformat.read(path, 4))
     assert all(f.is_file() for f in teacher), [str(f) for f in teacher if not f.is_file()]
-    assert linked_files(copies, nbformat.read(copies / path.name, 4)) == teacher
+    student = linked_files(copies, nbformat.read(copies / path.name, 4))
+    assert all(f.is_file() for f in student), [str(f) for f in student if not f.is_file()]
+    # The same files, but for links to another lesson, which open that lesson's student copy.
+    lesson = lambda f, folder: f.name if f.parent == folder.resolve() and f.suffix == ".ipynb" else f
+    assert [lesson(f, copies) for f in student] == [lesson(f, path.parent) for f in teacher]
 
 
 def test_links_are_rewritten_for_a_copy_written_elsewhere(tmp_path):
@@ -117,3 +133,6 @@ def test_links_are_rewritten_for_a_copy_written_elsewhere(tmp_path):
     moved = student_copies.relink(source, tmp_path / "notebooks", tmp_path / "build" / "student")
     assert moved == ("Read [the layers](../../lecture_utils/numpy_rnn.py), [the site](https://x.org/a) "
                      "and [below](#exercise).")
+    source = "[05 §2](05_lstm.ipynb#2.-Why-(왜)), [05](05_lstm.ipynb) and [a line](../lecture_utils/cells.py#L3)."
+    moved = student_copies.relink(source, tmp_path / "notebooks", tmp_path / "build" / "student")
+    assert moved == "[05 §2](05_lstm.ipynb#2.-Why-(왜)), [05](05_lstm.ipynb) and [a line](../../lecture_utils/cells.py#L3)."

@@ -127,6 +127,16 @@ def external_loads(page_html):
     return parser.urls
 
 
+# A link from one notebook to another, as the prose writes it (05_lstm.ipynb#2.-Why-...):
+# nbconvert keeps it as written, but in the export the notebook is the page 05_lstm.html.
+NOTEBOOK_HREF = re.compile(r'(href=")(\d\d_[a-z0-9_]+)\.ipynb(?=[#"])')
+
+
+def link_pages(body):
+    """A page's links to other notebooks, pointed at their pages (the anchor kept)."""
+    return NOTEBOOK_HREF.sub(r"\1\2.html", body)
+
+
 def write_page(path, body):
     """Write one page, refusing any that would reach the network."""
     urls = external_loads(body)
@@ -198,8 +208,9 @@ def export(outdir, notebooks_dir):
         title = notebook_title(nb, path.stem)
         nb.metadata["title"] = title  # the templates' <title>
         freeze_widgets(nb)
-        write_page(outdir / f"{path.stem}.html", page.from_notebook_node(nb)[0])
-        write_page(outdir / f"{path.stem}.slides.html", slides.from_notebook_node(nb)[0])
+        write_page(outdir / f"{path.stem}.html", link_pages(page.from_notebook_node(nb)[0]))
+        # A deck links to the notes page too: reveal.js uses the anchor to number its slides.
+        write_page(outdir / f"{path.stem}.slides.html", link_pages(slides.from_notebook_node(nb)[0]))
         entries.append((path.stem, title))
         print(f"export: {path.name}: {title}")
     glossary = ROOT / "GLOSSARY.md"

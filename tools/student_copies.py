@@ -67,13 +67,20 @@ def strip_solutions(source):
 
 
 RELATIVE_LINK = re.compile(r"\]\((?!\w+:|#|/)([^)\s]+)\)")   # [text](path), not a URL, anchor or absolute path
+# Another lesson (05_lstm.ipynb, or 05_lstm.ipynb#2.-Why-...): its copy is written beside this one.
+LESSON = re.compile(r"\d\d_[a-z0-9_]+\.ipynb(?:#.*)?")
 
 
 def relink(source, source_dir, target_dir):
-    """Markdown `source` whose relative links, written from `source_dir`, work from `target_dir`."""
+    """Markdown `source` whose relative links, written from `source_dir`, work from `target_dir`.
+    A link to another lesson stays as it is, so that it opens that lesson's copy; an anchor
+    (#...) is kept after the moved path."""
     def moved(match):
-        target = os.path.relpath(os.path.join(source_dir, match.group(1)), target_dir)
-        return f"]({Path(target).as_posix()})"
+        if LESSON.fullmatch(match.group(1)):
+            return match.group(0)
+        path, hash_, anchor = match.group(1).partition("#")
+        target = os.path.relpath(os.path.join(source_dir, path), target_dir)
+        return f"]({Path(target).as_posix()}{hash_}{anchor})"
     return RELATIVE_LINK.sub(moved, source)
 
 
