@@ -190,19 +190,20 @@ def lstm_against_rnn(got, want):
 
 @claim("05_lstm", "d9360f94")
 def lstm_against_rnn_by_position(got, want):
-    """'After 300 steps both rows stop falling beyond about 16 characters ... With 2 to 4
-    characters read the vanilla RNN is even ahead. At long context the two differ by a couple
-    of hundredths.'"""
+    """'After 300 steps both rows fall only a little after 16 characters read, and not at all
+    after 32 ... With 2 to 8 characters read, the vanilla RNN is even ahead ... With 17 to 64
+    characters read, the LSTM is ahead by less than 0.02' (checked to within a few hundredths)."""
     row = r"^(vanilla RNN|LSTM|RNN - LSTM)\s+" + r"\s+".join([r"([-+]?[\d.]+)"] * 6) + r"$"
     table = {r[0]: [float(v) for v in r[1:]] for r in re.findall(row, got, re.M)}
     claim_that(list(table) == ["vanilla RNN", "LSTM", "RNN - LSTM"], "a row per model and their difference")
     numbers_within(got, want, abs=0.05)
     for name in ("vanilla RNN", "LSTM"):
         first, few, _, to16, to32, to64 = table[name]
-        claim_that(first > few > to16 and max(to16, to32, to64) - min(to16, to32, to64) < 0.05,
-                   f"{name}: the loss falls over the first characters, then is flat beyond 16: {table[name]}")
-    claim_that(table["RNN - LSTM"][1] < 0, f"with 2 to 4 characters read the vanilla RNN is ahead: {table['RNN - LSTM']}")
-    claim_that(abs(table["RNN - LSTM"][5]) < 0.05, f"at long context the two are within a few hundredths: {table['RNN - LSTM']}")
+        claim_that(first > few > to16 and 0 <= to16 - to32 < 0.05 and to64 > to32 - 0.01,
+                   f"{name}: the loss falls over the first characters, a little after 16, not after 32: {table[name]}")
+    gap = table["RNN - LSTM"]
+    claim_that(gap[1] < 0 and gap[2] < 0, f"with 2 to 8 characters read the vanilla RNN is ahead: {gap}")
+    claim_that(abs(gap[4]) < 0.05 and abs(gap[5]) < 0.05, f"with 17 to 64 characters read the two are close: {gap}")
 
 
 # ---- 07: character LMs on real text ----
