@@ -280,6 +280,7 @@ def clamp_gate(rnn, gate, units, value=0.0):
     gate: "i", "f", "g" or "o"; units: one unit's index or a list of them; value: what that
     gate is at every step, e.g. f = 0 for a unit that keeps nothing of C_{t-1}. Every other
     unit and gate is computed as usual, and the cell is restored on leaving the block.
+    Clamps nest: `with clamp_gate(rnn, "i", u, 0.0), clamp_gate(rnn, "f", u, 1.0):` holds both.
     """
     if not isinstance(rnn, Recurrent) or not isinstance(rnn.cell, LSTMCell):
         raise ValueError("clamp_gate needs the Recurrent of an LSTMCell (model.rnn)")
@@ -291,8 +292,7 @@ def clamp_gate(rnn, gate, units, value=0.0):
     units = torch.as_tensor(units, dtype=torch.long).reshape(-1)
     if units.numel() == 0 or units.min() < 0 or units.max() >= cell.hidden_size:
         raise ValueError(f"units must be indices from 0 to {cell.hidden_size - 1}; got {units.tolist()}")
-    if "_gates" in vars(cell):
-        raise ValueError("this cell already has a gate clamped: one clamp_gate at a time")
+    outer = vars(cell).get("_gates")   # an enclosing clamp_gate's, if any: clamps nest
     computed = cell._gates
 
     def clamped(xp, h):
@@ -304,7 +304,10 @@ def clamp_gate(rnn, gate, units, value=0.0):
     try:
         yield
     finally:
-        del cell._gates
+        if outer is None:
+            del cell._gates
+        else:
+            cell._gates = outer
 
 
 # The cells by the names the command line and the checkpoints use.

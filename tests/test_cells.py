@@ -329,7 +329,20 @@ def test_clamp_gate_refuses_what_it_cannot_clamp():
     with pytest.raises(ValueError, match="LSTMCell"):
         with clamp_gate(Recurrent(RNNCell(3, 5)), "f", 0):
             pass
-    with clamp_gate(model.rnn, "f", 0):
-        with pytest.raises(ValueError, match="one clamp_gate"):
-            with clamp_gate(model.rnn, "i", 1):
-                pass
+
+
+def test_clamp_gates_nest_and_unwind_in_order():
+    model = _lstm_model()
+    x = torch.randn(5, 3, dtype=torch.float64)
+    before = model(x[None])
+    with clamp_gate(model.rnn, "i", [0, 1], 0.0), clamp_gate(model.rnn, "f", 1, 1.0):
+        both = record_gates(model.cell, x)
+        assert np.all(both["i"][:, :2] == 0.0) and np.all(both["f"][:, 1] == 1.0)
+        assert np.all(both["C"][:, 1] == 0.0)      # i = 0 writes nothing, f = 1 keeps the zero
+    with clamp_gate(model.rnn, "i", [0, 1], 0.0):
+        with clamp_gate(model.rnn, "f", 1, 1.0):
+            pass
+        inner_left = record_gates(model.cell, x)
+    assert np.all(inner_left["i"][:, :2] == 0.0) and not np.all(inner_left["f"][:, 1] == 1.0)
+    assert "_gates" not in vars(model.cell)
+    torch.testing.assert_close(model(x[None]), before, rtol=0, atol=0)
