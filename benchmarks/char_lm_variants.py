@@ -13,6 +13,8 @@ plus these switches:
     --wd W         decoupled weight decay (AdamW)
     --compile      torch.compile the model (needs a C++ compiler)
     --cell C       lstm, gru or rnn; --hidden, --lr, --batch, --seq as in `train`
+    --residual     two LSTM layers of --hidden units, the second's output added to the
+                   first's (h_t = h1_t + h2_t) before the output layer; --dropout P on h_t
 
 It prints one JSON line: the switches, the steps trained, the mean training loss of the last
 50 steps and the validation loss (state carried through the last 10%).
@@ -33,6 +35,24 @@ from lecture_utils.train import cross_entropy, detach_state, evaluate_torch_lm, 
 from lecture_utils.vocab import Vocabulary
 
 
+class ResidualLSTM(torch.nn.Module):
+    """Two fused LSTM layers; the output layer reads h1_t + h2_t. State: a pair of (h, C)."""
+
+    def __init__(self, vocab_size, embedding_size, hidden_size, dropout):
+        super().__init__()
+        self.embedding = torch.nn.Embedding(vocab_size, embedding_size)
+        self.lstm1 = torch.nn.LSTM(embedding_size, hidden_size, batch_first=True)
+        self.lstm2 = torch.nn.LSTM(hidden_size, hidden_size, batch_first=True)
+        self.dropout = torch.nn.Dropout(dropout)
+        self.head = torch.nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, x, state=None):
+        s1, s2 = state if state is not None else (None, None)
+        h1, s1 = self.lstm1(self.embedding(x), s1)
+        h2, s2 = self.lstm2(h1, s2)
+        return self.head(self.dropout(h1 + h2)), (s1, s2)
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=90)
@@ -47,6 +67,8 @@ def main():
     p.add_argument("--wd", type=float, default=0.0)
     p.add_argument("--compile", action="store_true")
     p.add_argument("--cell", default="lstm", choices=["lstm", "gru", "rnn"])
+    p.add_argument("--residual", action="store_true")
+    p.add_argument("--dropout", type=float, default=0.0)
     a = p.parse_args()
 
     torch.manual_seed(a.seed)
@@ -54,7 +76,10 @@ def main():
     vocab = Vocabulary.from_text(text)
     train_text, val_text = train_val_split(text)
     train, val = torch.as_tensor(vocab.encode(train_text)), vocab.encode(val_text)
-    model = build_model(dict(cell=a.cell, embedding_size=64, hidden_size=a.hidden, dropout=0.0), len(vocab))
+    if a.residual:
+        model = ResidualLSTM(len(vocab), 64, a.hidden, a.dropout)
+    else:
+        model = build_model(dict(cell=a.cell, embedding_size=64, hidden_size=a.hidden, dropout=a.dropout), len(vocab))
     ema = copy.deepcopy(model) if a.ema else None
     step_fn = torch.compile(model) if a.compile else model
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, a.beta2), weight_decay=a.wd)
@@ -82,7 +107,7 @@ def main():
                 x, y, chunks = layout(int(rng.integers(0, T)))
         cut = slice(k * T, (k + 1) * T)
         logits, state = step_fn(x[:, cut], state)
-        state = detach_state(state)
+        state = detach_state(state) if not a.residual else tuple(detach_state(s) for s in state)
         loss = cross_entropy(logits, y[:, cut])
         opt.zero_grad()
         loss.backward()

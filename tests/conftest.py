@@ -58,6 +58,8 @@ def lab(tmp_path_factory):
     require_chromium()   # skip (or fail, in CI) before starting a server we would not use
     root = tmp_path_factory.mktemp("lab")
     write_student_copies(ROOT / "notebooks", root / "notebooks")
+    if any((ROOT / "notebooks" / "ko").glob("[0-9][0-9]_*.ipynb")):   # the Korean edition, as ./course student
+        write_student_copies(ROOT / "notebooks" / "ko", root / "notebooks" / "ko")
     server = Lab(root / "notebooks", root / "jupyter", CPU)
     try:
         try:

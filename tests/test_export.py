@@ -1,7 +1,8 @@
 """The offline site of `./course export`: every notebook as a page and as a slide deck.
 
 The browser tests open each page from file://, as an instructor's laptop with no network
-would, and abort any request that would leave the machine.
+would, and abort any request that would leave the machine. Both editions: the Korean one
+(notebooks/ko/) is exported to ko/, and its text must render in a Korean font.
 """
 import os
 import re
@@ -16,8 +17,15 @@ import pytest
 
 
 ROOT = Path(__file__).parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-IDS = [p.stem for p in NOTEBOOKS]
+ENGLISH = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+KOREAN = sorted((ROOT / "notebooks" / "ko").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = ENGLISH + KOREAN
+IDS = [p.relative_to(ROOT / "notebooks").with_suffix("").as_posix() for p in NOTEBOOKS]
+
+
+def rel(path):
+    """A notebook's path below notebooks/ (ko/01_x.ipynb), which is its page's below OUTDIR."""
+    return path.relative_to(ROOT / "notebooks")
 from tools.slide_metadata import apply_slide_metadata, slide_types
 
 REVEAL = "assets/reveal.js/dist/reveal.js"  # the module id the slides template requires
@@ -87,17 +95,19 @@ def site(tmp_path_factory):
     The tests compare the pages with these copies: the notebooks may change meanwhile.
     """
     notebooks = tmp_path_factory.mktemp("notebooks")
+    (notebooks / "ko").mkdir()
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
         apply_slide_metadata(nb)
-        nbformat.write(nb, notebooks / path.name)
+        nbformat.write(nb, notebooks / rel(path))
     out = tmp_path_factory.mktemp("site")
     run = subprocess.run([sys.executable, "-m", "tools.export", str(out), "--notebooks", str(notebooks)],
                          cwd=ROOT, capture_output=True, text=True)
     if run.returncode and "needs node" in run.stderr and os.environ.get("COURSE_REQUIRE_BROWSER") != "1":
         pytest.skip(run.stderr.strip())
     assert run.returncode == 0, run.stdout + run.stderr
-    return SimpleNamespace(out=out, notebook=lambda path: nbformat.read(notebooks / path.name, as_version=4))
+    return SimpleNamespace(out=out, notebook=lambda path: nbformat.read(notebooks / rel(path), as_version=4),
+                           page=lambda path, kind=".html": out / rel(path).with_suffix(kind))
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +120,7 @@ def test_no_page_names_a_network_url_to_load(site):
     # An independent check of the export's own: a tag or a style that names a remote file.
     loads = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)=["']?(?:https?:)?//"""
                        r"""|url\(\s*["']?(?:https?:)?//""")
-    offenders = [p.name for p in site.out.glob("*.html") if loads.search(p.read_text(encoding="utf-8"))]
+    offenders = [p.name for p in site.out.rglob("*.html") if loads.search(p.read_text(encoding="utf-8"))]
     assert not offenders
 
 
@@ -191,8 +201,9 @@ def check_common(page, problems, nb):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_page_shows_the_notebook_offline(site, offline, path):
     nb = site.notebook(path)
-    page, problems = offline((site.out / f"{path.stem}.html").as_uri())
+    page, problems = offline(site.page(path).as_uri())
     assert page.title() == title_of(nb)
+    assert page.evaluate("() => document.documentElement.lang") == ("ko" if path in KOREAN else "en")
     check_common(page, problems, nb)
 
 
@@ -201,7 +212,7 @@ def test_page_shows_the_notebook_offline(site, offline, path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_slides_run_offline(site, offline, path):
     nb = site.notebook(path)
-    page, problems = offline((site.out / f"{path.stem}.slides.html").as_uri())
+    page, problems = offline(site.page(path, ".slides.html").as_uri())
     assert page.title().startswith(title_of(nb))
     page.wait_for_function("() => document.querySelector('.reveal.ready')")
     reveal = page.evaluate(f"""() => new Promise(done => require(["{REVEAL}"],
@@ -220,11 +231,12 @@ def test_index_lists_every_notebook_and_its_links_resolve(site, offline):
     hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
     targets = {Path(unquote(urlparse(href).path)) for href in hrefs}
     text = page.inner_text("body")
-    titles = [title_of(site.notebook(path)) for path in NOTEBOOKS]
-    for path, title in zip(NOTEBOOKS, titles):
-        assert {site.out / f"{path.stem}.html", site.out / f"{path.stem}.slides.html"} <= targets
-        assert title in text
-    assert [text.index(t) for t in titles] == sorted(text.index(t) for t in titles), "not in course order"
+    for edition in (ENGLISH, KOREAN):
+        titles = [title_of(site.notebook(path)) for path in edition]
+        for path, title in zip(edition, titles):
+            assert {site.page(path), site.page(path, ".slides.html")} <= targets
+            assert title in text
+        assert [text.index(t) for t in titles] == sorted(text.index(t) for t in titles), "not in course order"
     assert (site.out / "glossary.html" in targets) == (ROOT / "GLOSSARY.md").exists()
     missing = [str(t) for t in targets if not t.is_file()]
     assert not missing, f"links to nothing: {missing}"
@@ -259,16 +271,48 @@ def test_links_between_notebooks_point_to_their_pages():
 
 @pytest.mark.export
 def test_exported_links_between_pages_reach_a_page_and_its_heading(site):
-    ids = {}   # page name -> the ids of its elements
-    for page in sorted(site.out.glob("[0-9][0-9]_*.html")):
+    ids = {}   # page (ko/05_lstm.html) -> the ids of its elements
+    pages = sorted(site.out.glob("[0-9][0-9]_*.html")) + sorted(site.out.glob("ko/[0-9][0-9]_*.html"))
+    assert len(pages) == 2 * len(NOTEBOOKS)
+    name = lambda page: page.relative_to(site.out).as_posix()
+    for page in pages:
         text = page.read_text(encoding="utf-8")
-        ids[page.name] = set(re.findall(r'\bid="([^"]*)"', text))
-        assert not re.search(r'href="\d\d_[a-z0-9_]+\.ipynb', text), f"{page.name} links to a notebook, not its page"
+        ids[name(page)] = set(re.findall(r'\bid="([^"]*)"', text))
+        assert not re.search(r'href="\d\d_[a-z0-9_]+\.ipynb', text), f"{name(page)} links to a notebook, not its page"
     checked = 0
-    for page in sorted(site.out.glob("[0-9][0-9]_*.html")):
+    for page in pages:
         for target, anchor in re.findall(r'href="(\d\d_[a-z0-9_]+\.html)(?:#([^"]*))?"', page.read_text(encoding="utf-8")):
-            assert target in ids, f"{page.name} links to {target}, which the export did not write"
+            target = name(page.parent / target)   # a page links to its own edition's pages
+            assert target in ids, f"{name(page)} links to {target}, which the export did not write"
             # A browser looks the fragment up as written, then percent-decoded.
-            assert not anchor or {anchor, unquote(anchor)} & ids[target], f"{page.name}: no #{anchor} in {target}"
+            assert not anchor or {anchor, unquote(anchor)} & ids[target], f"{name(page)}: no #{anchor} in {target}"
             checked += 1
     assert checked or not any("ipynb#" in p.read_text(encoding="utf-8") for p in NOTEBOOKS)
+
+
+# Whether a character is drawn with a real glyph: drawn in the page's own font, it must differ
+# from a code point no font has (U+0378, unassigned), which comes out as a blank or a box.
+GLYPH = """(ch) => {
+  const style = getComputedStyle(document.querySelector('.jp-RenderedMarkdown, body'));
+  const canvas = document.createElement('canvas'); canvas.width = canvas.height = 48;
+  const g = canvas.getContext('2d');
+  const draw = c => { g.clearRect(0, 0, 48, 48); g.font = `32px ${style.fontFamily}`; g.fillText(c, 4, 36);
+                      return g.getImageData(0, 0, 48, 48).data.join(','); };
+  const missing = draw('\\u0378'), blank = draw(' ');
+  const drawn = draw(ch);
+  return {drawn: drawn !== missing && drawn !== blank, font: style.fontFamily};
+}"""
+
+
+@pytest.mark.export
+@pytest.mark.browser
+def test_korean_pages_show_korean_in_a_korean_font(site, offline):
+    assert KOREAN, "no Korean notebooks in notebooks/ko/"
+    for path in KOREAN[:1]:
+        page, problems = offline(site.page(path).as_uri())
+        heading = page.inner_text("h1")
+        assert re.search(r"[\uac00-\ud7a3]", heading), f"no Korean in the first heading: {heading!r}"
+        glyph = page.evaluate(GLYPH, "한")
+        assert glyph["drawn"], (f"Korean is drawn as blanks or boxes in {glyph['font']}: install a CJK font "
+                                "(Debian: fonts-noto-cjk; .ci/run does)")
+        assert not page.evaluate(GLYPH, "\u0378")["drawn"]   # the check itself can fail

@@ -14,8 +14,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 from tools import student_copies
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-IDS = [p.stem for p in NOTEBOOKS]
+# Both editions: the English notebooks, and the Korean ones in notebooks/ko/ (copied to ko/).
+NOTEBOOKS = (sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+             + sorted((ROOT / "notebooks" / "ko").glob("[0-9][0-9]_*.ipynb")))
+IDS = [p.relative_to(ROOT / "notebooks").with_suffix("").as_posix() for p in NOTEBOOKS]
 
 # The closing lesson reviews the lecture claim by claim, with the measurements of lessons 01 to
 # 07; it sets no exercises of its own.
@@ -29,8 +31,13 @@ def is_exercise(cell):
 @pytest.fixture(scope="module")
 def copies(tmp_path_factory):
     out = tmp_path_factory.mktemp("student")
-    student_copies.write_student_copies(ROOT / "notebooks", out)
+    student_copies.main([str(out)])   # as ./course student: both editions
     return out
+
+
+def copy_of(path, copies):
+    """Where the student copy of `path` is written: ko/ for the Korean edition."""
+    return copies / path.relative_to(ROOT / "notebooks")
 
 
 def solution_lines(source):
@@ -54,7 +61,7 @@ def test_every_notebook_has_2_to_4_checked_exercises(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_no_solution_leaks_into_the_student_copy(path, copies):
     teacher = nbformat.read(path, 4)
-    student = nbformat.read(copies / path.name, 4)
+    student = nbformat.read(copy_of(path, copies), 4)
     if path.name in WITHOUT_EXERCISES:   # nothing to hide: the copy runs the same code
         assert [c.source for c in student.cells if c.cell_type == "code"] == \
                [c.source for c in teacher.cells if c.cell_type == "code"]
@@ -78,7 +85,7 @@ def test_no_solution_leaks_into_the_student_copy(path, copies):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
 def test_the_student_copy_keeps_everything_else(path, copies):
     teacher = nbformat.read(path, 4).cells
-    student = nbformat.read(copies / path.name, 4).cells
+    student = nbformat.read(copy_of(path, copies), 4).cells
     assert len(student) == len(teacher)
     for i, (t, s) in enumerate(zip(teacher, student)):
         metadata = dict(t.metadata)
@@ -86,7 +93,8 @@ def test_the_student_copy_keeps_everything_else(path, copies):
             metadata["tags"] = t.metadata["tags"] + [student_copies.GOES_ON]
         assert (s.cell_type, s.metadata) == (t.cell_type, metadata), f"{path.name} cell {i}"
         if t.cell_type == "markdown":   # the same prose, its links pointing to the same files
-            assert s.source == student_copies.relink(t.source, ROOT / "notebooks", copies), f"{path.name} cell {i}"
+            assert s.source == student_copies.relink(t.source, path.parent, copy_of(path, copies).parent), \
+                f"{path.name} cell {i}"
             continue
         if not is_exercise(t):
             assert s.source == t.source, f"{path.name} cell {i} changed"
@@ -121,11 +129,12 @@ def test_every_link_opens_a_file_from_the_notebook_and_from_its_student_copy(pat
     # ./course lab serves the repository, so a link to ../lecture_utils/x.py opens the module.
     teacher = linked_files(path.parent, nbformat.read(path, 4))
     assert all(f.is_file() for f in teacher), [str(f) for f in teacher if not f.is_file()]
-    student = linked_files(copies, nbformat.read(copies / path.name, 4))
+    copy = copy_of(path, copies)
+    student = linked_files(copy.parent, nbformat.read(copy, 4))
     assert all(f.is_file() for f in student), [str(f) for f in student if not f.is_file()]
     # The same files, but for links to another lesson, which open that lesson's student copy.
     lesson = lambda f, folder: f.name if f.parent == folder.resolve() and f.suffix == ".ipynb" else f
-    assert [lesson(f, copies) for f in student] == [lesson(f, path.parent) for f in teacher]
+    assert [lesson(f, copy.parent) for f in student] == [lesson(f, path.parent) for f in teacher]
 
 
 def test_links_are_rewritten_for_a_copy_written_elsewhere(tmp_path):

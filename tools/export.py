@@ -7,6 +7,9 @@ Pages come from the committed outputs (nothing is re-executed). Every script, st
 and font they load is copied into OUTDIR/assets/ (see web_assets.py) and referenced by
 a relative URL, so OUTDIR can be zipped and opened from file:// with no network.
 Slide types come from the cells' metadata: see slide_metadata.py.
+
+The Korean edition (DIR/ko/, see korean.py) is written the same way to OUTDIR/ko/, its
+pages marked lang="ko"; the index links both editions.
 """
 import argparse
 import html
@@ -37,14 +40,15 @@ TEMPLATES = DictLoader({
 })
 
 
-def exporters():
-    """The page and slide exporters, pointed at the local copies of their scripts."""
-    local = dict(require_js_url=web_assets.REQUIRE_JS, jquery_url=web_assets.JQUERY,
-                 mathjax_url=web_assets.MATHJAX, mermaid_js_url="", mermaid_layout_elk_js_url="",
-                 embed_images=True, extra_loaders=[TEMPLATES])
+def exporters(up="", language="en"):
+    """The page and slide exporters, pointed at the local copies of their scripts; `up`
+    ("../") for pages written one folder below OUTDIR, `language` their <html lang>."""
+    local = dict(require_js_url=up + web_assets.REQUIRE_JS, jquery_url=up + web_assets.JQUERY,
+                 mathjax_url=up + web_assets.MATHJAX, mermaid_js_url="", mermaid_layout_elk_js_url="",
+                 embed_images=True, extra_loaders=[TEMPLATES], language_code=language)
     page = HTMLExporter(template_name="lab", template_file="offline.html.j2", **local)
     slides = SlidesExporter(template_name="reveal", template_file="offline.html.j2",
-                            reveal_url_prefix=web_assets.REVEAL_PREFIX, reveal_theme=web_assets.REVEAL_THEME,
+                            reveal_url_prefix=up + web_assets.REVEAL_PREFIX, reveal_theme=web_assets.REVEAL_THEME,
                             # Lecture slides hold code and figures: let a tall one scroll.
                             reveal_scroll=True, **local)
     return page, slides
@@ -168,17 +172,26 @@ MathJax.Hub.Config({tex2jax: {inlineMath: [['$','$'], ['\\\\(','\\\\)']], proces
 </script>"""
 
 
-def index_page(entries, glossary):
-    items = "\n".join(
-        f'<li><strong>{html.escape(title)}</strong><br><span class="links">'
-        f'<a href="{stem}.html">notes</a><a href="{stem}.slides.html">slides</a></span></li>'
-        for stem, title in entries)
+def index_page(entries, glossary, korean=()):
+    """entries: (stem, title) of each notebook; korean: the same for the Korean edition (ko/)."""
+    korean = dict(korean)
+
+    def item(stem, title):
+        links = f'<a href="{stem}.html">notes</a><a href="{stem}.slides.html">slides</a>'
+        if stem in korean:
+            links += (f'<br><span lang="ko">{html.escape(korean[stem])}</span><br>'
+                      f'<a href="ko/{stem}.html" lang="ko">노트</a><a href="ko/{stem}.slides.html" lang="ko">슬라이드</a>')
+        return f'<li><strong>{html.escape(title)}</strong><br><span class="links">{links}</span></li>'
+    items = "\n".join(item(stem, title) for stem, title in entries)
+    both = ("<p lang=\"ko\">한국어판: 각 레슨의 한국어 노트와 슬라이드는 영어판 아래에 있다. 코드와 출력은 영어판과 같다.</p>"
+            if korean else "")
     extra = '<p><a href="glossary.html">Glossary</a></p>' if glossary else ""
     return simple_page("Recurrent neural networks, from scratch", f"""
 <h1>Recurrent neural networks, from scratch</h1>
 <p>The course's notebooks with their saved outputs (nothing here runs Python), each as a page
 of notes and as a slide deck. Everything works offline. In a deck: the arrow keys or the
 space bar move on, <kbd>Esc</kbd> shows all slides, <kbd>S</kbd> opens the speaker view.</p>
+{both}
 <ol>
 {items}
 </ol>
@@ -201,7 +214,21 @@ def export(outdir, notebooks_dir):
         raise SystemExit(f"export: no notebooks NN_*.ipynb in {notebooks_dir}")
     prepare_outdir(outdir)
     web_assets.copy_assets(outdir)
-    page, slides = exporters()
+    entries = export_edition(paths, outdir, *exporters())
+    korean = sorted((notebooks_dir / "ko").glob("[0-9][0-9]_*.ipynb"))
+    if korean:
+        (outdir / "ko").mkdir()
+        korean = export_edition(korean, outdir / "ko", *exporters(up="../", language="ko"))
+    glossary = ROOT / "GLOSSARY.md"
+    if glossary.exists():
+        body = markdown2html_mistune(glossary.read_text(encoding="utf-8"))
+        write_page(outdir / "glossary.html", simple_page("Glossary", '<p><a href="index.html">Index</a></p>' + body,
+                                                         mathjax=True))
+    write_page(outdir / "index.html", index_page(entries, glossary.exists(), korean))
+
+
+def export_edition(paths, outdir, page, slides):
+    """Write each notebook's page and deck into outdir; returns [(stem, title)]."""
     entries = []
     for path in paths:
         nb = nbformat.read(path, as_version=4)
@@ -212,13 +239,8 @@ def export(outdir, notebooks_dir):
         # A deck links to the notes page too: reveal.js uses the anchor to number its slides.
         write_page(outdir / f"{path.stem}.slides.html", link_pages(slides.from_notebook_node(nb)[0]))
         entries.append((path.stem, title))
-        print(f"export: {path.name}: {title}")
-    glossary = ROOT / "GLOSSARY.md"
-    if glossary.exists():
-        body = markdown2html_mistune(glossary.read_text(encoding="utf-8"))
-        write_page(outdir / "glossary.html", simple_page("Glossary", '<p><a href="index.html">Index</a></p>' + body,
-                                                         mathjax=True))
-    write_page(outdir / "index.html", index_page(entries, glossary.exists()))
+        print(f"export: {outdir.name}/{path.name}: {title}")
+    return entries
 
 
 def main(argv=None):

@@ -2,6 +2,8 @@
 
     python -m tools.student_copies [OUTDIR] [--notebooks DIR]     # ./course student runs this
 
+The Korean edition (DIR/ko/) gets its copies in OUTDIR/ko/, made the same way.
+
 An exercise is a code cell tagged `exercise` whose solution sits between the markers
 nbgrader uses,
 
@@ -128,12 +130,16 @@ def main(argv=None):
     parser.add_argument("outdir", nargs="?", default=ROOT / "build" / "student")
     parser.add_argument("--notebooks", default=ROOT / "notebooks")
     args = parser.parse_args(argv)
-    try:
-        written = write_student_copies(args.notebooks, args.outdir)
-    except SolutionMarkerError as err:
-        sys.exit(f"student copies: {err}")
-    exercises = sum(TAG in c.metadata.get("tags", []) for p in written for c in nbformat.read(p, 4).cells)
-    print(f"wrote {len(written)} student notebooks with {exercises} exercises to {args.outdir}")
+    editions = [(Path(args.notebooks), Path(args.outdir))]
+    if any((Path(args.notebooks) / "ko").glob("[0-9][0-9]_*.ipynb")):
+        editions.append((Path(args.notebooks) / "ko", Path(args.outdir) / "ko"))
+    for notebooks, outdir in editions:
+        try:
+            written = write_student_copies(notebooks, outdir)
+        except SolutionMarkerError as err:
+            sys.exit(f"student copies: {err}")
+        exercises = sum(TAG in c.metadata.get("tags", []) for p in written for c in nbformat.read(p, 4).cells)
+        print(f"wrote {len(written)} student notebooks with {exercises} exercises to {outdir}")
     print(f"open them with: ./course lab {args.outdir}")
 
 
