@@ -215,8 +215,9 @@ def test_slides_run_offline(site, offline, path):
     page, problems = offline(site.page(path, ".slides.html").as_uri())
     assert page.title().startswith(title_of(nb))
     page.wait_for_function("() => document.querySelector('.reveal.ready')")
-    reveal = page.evaluate(f"""() => new Promise(done => require(["{REVEAL}"],
-        R => done({{ready: R.isReady(), slides: R.getTotalSlides()}})))""")
+    module = "../" + REVEAL if path in KOREAN else REVEAL   # relative to the page: ko/ is one folder down
+    reveal = page.evaluate(f"""() => new Promise((done, fail) => require(["{module}"],
+        R => done({{ready: R.isReady(), slides: R.getTotalSlides()}}), fail))""")
     assert reveal["ready"]
     # One reveal.js slide per "slide" or "subslide" cell: the deck follows the metadata.
     kinds = slide_types(nb.cells)
@@ -316,3 +317,5 @@ def test_korean_pages_show_korean_in_a_korean_font(site, offline):
         assert glyph["drawn"], (f"Korean is drawn as blanks or boxes in {glyph['font']}: install a CJK font "
                                 "(Debian: fonts-noto-cjk; .ci/run does)")
         assert not page.evaluate(GLYPH, "\u0378")["drawn"]   # the check itself can fail
+        # and lines break between Korean words, not inside them (a narrow table column)
+        assert page.evaluate("() => getComputedStyle(document.querySelector('td, p')).wordBreak") == "keep-all"

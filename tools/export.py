@@ -218,7 +218,7 @@ def export(outdir, notebooks_dir):
     korean = sorted((notebooks_dir / "ko").glob("[0-9][0-9]_*.ipynb"))
     if korean:
         (outdir / "ko").mkdir()
-        korean = export_edition(korean, outdir / "ko", *exporters(up="../", language="ko"))
+        korean = export_edition(korean, outdir / "ko", *exporters(up="../", language="ko"), head=KOREAN_STYLE)
     glossary = ROOT / "GLOSSARY.md"
     if glossary.exists():
         body = markdown2html_mistune(glossary.read_text(encoding="utf-8"))
@@ -227,17 +227,24 @@ def export(outdir, notebooks_dir):
     write_page(outdir / "index.html", index_page(entries, glossary.exists(), korean))
 
 
-def export_edition(paths, outdir, page, slides):
-    """Write each notebook's page and deck into outdir; returns [(stem, title)]."""
+# Korean wraps between words (at spaces), not inside one: without this a narrow table
+# column breaks 조건부 성립 into 조건 / 부 / 성립.
+KOREAN_STYLE = "<style>body { word-break: keep-all; overflow-wrap: break-word; }</style>"
+
+
+def export_edition(paths, outdir, page, slides, head=""):
+    """Write each notebook's page and deck into outdir, `head` added to each <head>;
+    returns [(stem, title)]."""
     entries = []
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         title = notebook_title(nb, path.stem)
         nb.metadata["title"] = title  # the templates' <title>
         freeze_widgets(nb)
-        write_page(outdir / f"{path.stem}.html", link_pages(page.from_notebook_node(nb)[0]))
-        # A deck links to the notes page too: reveal.js uses the anchor to number its slides.
-        write_page(outdir / f"{path.stem}.slides.html", link_pages(slides.from_notebook_node(nb)[0]))
+        for exporter, suffix in ((page, ".html"), (slides, ".slides.html")):
+            body = exporter.from_notebook_node(nb)[0].replace("</head>", head + "</head>", 1)
+            # A deck links to the notes page too: reveal.js uses the anchor to number its slides.
+            write_page(outdir / f"{path.stem}{suffix}", link_pages(body))
         entries.append((path.stem, title))
         print(f"export: {outdir.name}/{path.name}: {title}")
     return entries

@@ -304,9 +304,14 @@ def seal(english_path):
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 
+def strip_code(text):
+    """Markdown prose with its math, code, link targets and HTML tags left out."""
+    return re.sub(r"\$\$.*?\$\$|\$[^$]*\$|```.*?```|`[^`]*`|\]\([^)]*\)|<[^>]*>", "", text, flags=re.S)
+
+
 def latin_words(text):
-    """The English words of markdown prose: math, code and link targets left out."""
-    return re.findall(r"[A-Za-z]{3,}", re.sub(r"\$\$.*?\$\$|\$[^$]*\$|```.*?```|`[^`]*`|\]\([^)]*\)|<[^>]*>", "", text, flags=re.S))
+    """The English words of markdown prose."""
+    return re.findall(r"[A-Za-z]{3,}", strip_code(text))
 
 
 def lint(english_path):
@@ -329,6 +334,9 @@ def lint(english_path):
             wrong.append(f"cell {cell_id}: headings {en} in English, {ko} in Korean (same number, same levels)")
         if len(latin_words(english[cell_id])) >= 5 and len(HANGUL.findall(body)) < len(latin_words(body)):
             wrong.append(f"cell {cell_id}: more English words than Korean syllables: not translated?")
+        if len(re.findall(r"(?<!~)~(?!~)", strip_code(body))) >= 2:
+            wrong.append(f"cell {cell_id}: two single '~' (a range such as 1~2): JupyterLab's markdown strikes "
+                         "through the text between them; write 1–2 or 1에서 2")
         for m in LINK.finditer(body):
             lesson = m["path"] or Path(english_path).name
             if m["anchor"] is not None and LESSON.fullmatch(lesson) and m["anchor"] not in anchors.get(lesson, {}):
