@@ -15,6 +15,7 @@ Static: nothing is executed.
 import copy
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -72,8 +73,7 @@ def test_korean_code_and_outputs_equal_the_english(path):
         assert k["metadata"] == e["metadata"], f"cell {e['id']}: metadata differs"
         if e["cell_type"] == "code":
             assert k == e, f"cell {e['id']}: the Korean code cell differs from the English (source, outputs or count)"
-    assert {k: v for k, v in ko["metadata"].items() if k != "language"} == en["metadata"]
-    assert ko["metadata"]["language"] == "ko"
+    assert ko["metadata"] == en["metadata"]
 
 
 def korean_markdown(path):
@@ -177,8 +177,11 @@ def test_update_translate_seal_assemble(course):
     assert [(c, d) for c, d, _ in sections] == [("m1", korean.english_hash(korean.source(en["cells"][0]))),
                                                 ("m0", "todo"), ("m2", "todo")]
     assert "<!-- English now" in sections[2][2] and "And more." in sections[2][2] and "더 보기" in sections[2][2]
+    assert sections[1][2].startswith("<!-- English now (a new cell") and "A new cell." in sections[1][2]
+    # Lint reads past the comment: the Korean below it is what it checks.
+    assert not [w for w in korean.lint(paths[0]) if "m2" in w]
     with pytest.raises(korean.TranslationError, match="delete the '<!-- English"):
-        korean.seal(paths[0])
+        korean.seal(paths[0])     # m0 is still only its English, m2's comment is still there
     translate(a_tr, {"m0": "새 셀.", "m2": "## 2. 더 보기\n\n[셀](../lecture_utils/cells.py)을 보라. 그리고 더."})
     assert korean.seal(paths[0]) == ["m0", "m2"]
     assert not korean.lint(paths[0])
@@ -209,6 +212,55 @@ def test_lint_and_assembly_catch_broken_translations(course):
         korean.parse("<!-- cell a en:todo -->\nx\n<!-- cell a en:todo -->\ny\n")
 
 
+def test_headings_keep_their_levels_and_links_in_code_are_code(course):
+    paths = korean.english_notebooks()
+    for p in paths:
+        korean.update(p)
+    b = {"n1": "# 02 · 나\n\n## 2. 왜 (되는가)\n\n본문."}
+    translate(korean.translation_path(paths[1]), b)
+    # '#' and '##' swapped: the same number of headings, at other levels
+    translate(korean.translation_path(paths[0]), {"m1": "## 01 · 가\n\n은닉 상태. [왜](02_b.ipynb#2.-Why-(it-works))",
+                                                  "m2": "# 2. 더\n\n더."})
+    assert any("same levels" in w for w in korean.lint(paths[0]))
+    for p in paths:
+        korean.seal(p)
+    with pytest.raises(korean.TranslationError, match=r"levels \[1\] in English, \[2\] in Korean"):
+        korean.assemble_all(paths)
+    # A link written inside code stays as written; ./ in a path is dropped.
+    text = "`a[0](b.py)` and [셀](./../lecture_utils/cells.py), [나](./02_b.ipynb#2.-Why-(it-works))"
+    anchors = {"02_b.ipynb": {"2.-Why-(it-works)": "2.-왜-(되는가)"}}
+    assert korean.relink(text, anchors, "01_a.ipynb") == \
+        "`a[0](b.py)` and [셀](../../lecture_utils/cells.py), [나](02_b.ipynb#2.-왜-(되는가))"
+    # Two headings with one anchor: a link could not say which one it means.
+    nb = nb_of(("x", ("markdown", "## Exercise")), ("y", ("markdown", "## Exercise")))
+    with pytest.raises(korean.TranslationError, match="repeats an earlier one"):
+        korean.anchor_map(nb, {"x": "## 연습", "y": "## 연습 2"})
+
+
+def test_update_shows_the_english_change_from_git(course, monkeypatch):
+    # The real git_versions, on a repository made here: the diff is against the version translated.
+    monkeypatch.undo()
+    monkeypatch.setattr(korean, "ENGLISH", course / "notebooks")
+    monkeypatch.setattr(korean, "TRANSLATIONS", course / "translations" / "ko")
+    monkeypatch.setattr(korean, "ROOT", course)
+    git = lambda *args: subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=course,
+                                       check=True, capture_output=True)
+    git("init", "-q")
+    git("add", "notebooks")
+    git("commit", "-qm", "one")
+    path = korean.english_notebooks()[1]
+    korean.update(path)
+    translate(korean.translation_path(path), {"n1": "# 02 · 나\n\n## 2. 왜 (되는가)\n\n본문."})
+    korean.seal(path)
+    nb = korean.read_notebook(path)
+    nb["cells"][0]["source"] = "# 02 · B\n\n## 2. Why (it works)\n\nText, changed."
+    korean.write_notebook(nb, path)
+    assert korean.update(path) == ["n1: the English changed; marked en:todo"]
+    body = korean.parse(korean.translation_path(path).read_text(encoding="utf-8"))[0][2]
+    assert "<!-- English change since this was translated:" in body
+    assert "-Text.\n+Text, changed." in body and body.endswith("본문.")
+
+
 def test_the_tool_refuses_mismatched_headings_when_assembling(course):
     paths = korean.english_notebooks()
     for p in paths:
@@ -218,6 +270,6 @@ def test_the_tool_refuses_mismatched_headings_when_assembling(course):
     translate(korean.translation_path(paths[1]), {"n1": "# 02 · 나\n\n## 2. 왜\n\n본문."})
     for p in paths:
         korean.seal(p)
-    with pytest.raises(korean.TranslationError, match="cell m1: 1 headings in English, 0 in Korean"):
+    with pytest.raises(korean.TranslationError, match=r"cell m1: headings at levels \[1\] in English, \[\] in Korean"):
         korean.assemble_all(paths)
 

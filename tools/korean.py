@@ -18,8 +18,8 @@ cell's id and a hash of its English source:
 A section is up to date while the hash is that of the English cell's source now. When the
 English changes, `--update` turns the header's hash into `en:todo` and puts the change (a
 diff of the English, where git still has the version the Korean was written from) in a
-comment under it; a new English cell gets a section holding its English text. Translate,
-delete the comment, then `--seal`: every `en:todo` header gets the current hash. Until then
+comment under it; a new English cell gets a section holding its English in such a comment.
+Translate, delete the comment, then `--seal`: every `en:todo` header gets the current hash. Until then
 `./course ko` refuses to assemble, and tests/test_korean.py fails, naming each cell.
 
 Links in the Korean text are written as in the English (relative to notebooks/, with the
@@ -32,6 +32,7 @@ import copy
 import difflib
 import hashlib
 import json
+import os
 import re
 import subprocess
 import sys
@@ -46,6 +47,7 @@ HEADER = re.compile(r"^<!-- cell (?P<id>\S+) en:(?P<hash>[0-9a-f]{12}|todo) -->$
 CHANGE = re.compile(r"\n?<!-- English (?:now|change)[^\n]*\n.*?\n-->\n?", re.S)
 HEADING = re.compile(r" {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 FENCE = re.compile(r" {0,3}(```|~~~)")
+CODE = re.compile(r"^ {0,3}(```|~~~).*?^ {0,3}\1[^\n]*$|``[^`]+``|`[^`\n]+`", re.M | re.S)
 # [text](target): a relative link (not a URL or an absolute path), its anchor if any; an
 # anchor may hold balanced parentheses, as a heading with "(캐릭터 레벨 언어 모델)" does.
 LINK = re.compile(r"\]\((?!\w+:|/)(?P<path>[^()#\s]*)(?:#(?P<anchor>(?:[^()\s]|\([^()\s]*\))*))?\)")
@@ -136,13 +138,13 @@ def problems(nb, sections):
 
 
 def headings(text):
-    """The texts of a markdown cell's headings, in order (none inside fenced code)."""
+    """(level, text) of a markdown cell's headings, in order (none inside fenced code)."""
     found, fenced = [], False
     for line in text.split("\n"):
         if FENCE.match(line):
             fenced = not fenced
         elif not fenced and (m := HEADING.fullmatch(line)):
-            found.append(m.group(2).rstrip())
+            found.append((len(m.group(1)), m.group(2).rstrip()))
     return found
 
 
@@ -153,15 +155,22 @@ def anchor(heading):
 
 def anchor_map(nb, korean):
     """{English anchor: Korean anchor} for one notebook, `korean` being {cell id: Korean text}.
-    A cell's Korean headings stand in for its English ones, position by position."""
-    mapping = {}
+    A cell's Korean headings stand in for its English ones, position by position, at the
+    same levels (the slide metadata, copied from the English, follows the levels)."""
+    mapping, taken = {}, set()
     for cell in nb["cells"]:
         if cell["cell_type"] != "markdown":
             continue
         en, ko = headings(source(cell)), headings(korean[cell["id"]])
-        if len(en) != len(ko):
-            raise TranslationError(f"cell {cell['id']}: {len(en)} headings in English, {len(ko)} in Korean")
-        mapping.update({anchor(e): anchor(k) for e, k in zip(en, ko)})
+        if [level for level, _ in en] != [level for level, _ in ko]:
+            raise TranslationError(f"cell {cell['id']}: headings at levels {[lv for lv, _ in en]} in English, "
+                                   f"{[lv for lv, _ in ko]} in Korean")
+        for (_, e), (_, k) in zip(en, ko):
+            # Two headings with one anchor: a link could not say which it means.
+            if anchor(e) in mapping or anchor(k) in taken:
+                raise TranslationError(f"cell {cell['id']}: the heading {e!r} / {k!r} repeats an earlier one")
+            mapping[anchor(e)] = anchor(k)
+            taken.add(anchor(k))
     return mapping
 
 
@@ -171,6 +180,8 @@ def relink(text, anchors, this):
     heading's anchor becomes the Korean heading's. `anchors`: {notebook name: anchor map}."""
     def moved(m):
         path, target = m["path"], m["anchor"]
+        if path:
+            path = os.path.normpath(path)      # ./05_lstm.ipynb is 05_lstm.ipynb
         lesson = path or this
         if path and not LESSON.fullmatch(path):
             path = "../" + path
@@ -179,7 +190,17 @@ def relink(text, anchors, this):
                 raise TranslationError(f"{this}: link to {m['path']}#{target}: no such English heading")
             target = anchors[lesson][target]
         return f"]({path}" + (f"#{target}" if target is not None else "") + ")"
-    return LINK.sub(moved, text)
+    # Only prose: a link-like text inside code (`a[0](b)`) is code, not a link.
+    return "".join(part if code else LINK.sub(moved, part) for part, code in code_split(text))
+
+
+def code_split(text):
+    """[(part, is_code)] of markdown: fenced blocks and inline code spans apart from prose."""
+    parts, last = [], 0
+    for m in CODE.finditer(text):
+        parts += [(text[last:m.start()], False), (m.group(), True)]
+        last = m.end()
+    return parts + [(text[last:], False)]
 
 
 def load(english_path):
@@ -206,7 +227,6 @@ def assemble_all(english_paths):
             if cell["cell_type"] == "markdown":
                 text = relink(korean[p.name][cell["id"]], anchors, p.name)
                 cell["source"] = text.splitlines(keepends=True)
-        ko["metadata"]["language"] = "ko"   # read by the export (<html lang="ko">)
         out[p] = ko
     return out
 
@@ -224,12 +244,13 @@ def git_versions(path, limit=60):
     rel = Path(path).resolve().relative_to(ROOT).as_posix()
     try:
         commits = subprocess.run(["git", "log", f"-n{limit}", "--format=%H", "--", rel], cwd=ROOT,
-                                 capture_output=True, text=True, check=True).stdout.split()
-        for commit in commits:
-            yield subprocess.run(["git", "show", f"{commit}:{rel}"], cwd=ROOT, capture_output=True,
-                                 text=True, check=True).stdout
+                                 capture_output=True, encoding="utf-8", check=True).stdout.split()
     except (OSError, subprocess.CalledProcessError):
         return
+    for commit in commits:
+        shown = subprocess.run(["git", "show", f"{commit}:{rel}"], cwd=ROOT, capture_output=True, encoding="utf-8")
+        if shown.returncode == 0:   # not where a commit deleted the file
+            yield shown.stdout
 
 
 def old_english(path, cell_id, digest):
@@ -259,7 +280,9 @@ def update(english_path):
             continue
         text, cell_id = source(cell), cell["id"]
         if cell_id not in by_id:
-            new.append((cell_id, "todo", text))
+            # In a comment, so that --seal refuses until the Korean is written and the comment gone.
+            note = f"<!-- English now (a new cell: write its Korean below this comment):\n{text.replace('-->', '-- >')}\n-->"
+            new.append((cell_id, "todo", note))
             done.append(f"{cell_id}: new, its English copied in to translate")
             continue
         digest, body = by_id.pop(cell_id)
@@ -325,12 +348,13 @@ def lint(english_path):
     for p in english_notebooks():
         for cell in read_notebook(p)["cells"]:
             if cell["cell_type"] == "markdown":
-                anchors.setdefault(p.name, {}).update({anchor(h): h for h in headings(source(cell))})
+                anchors.setdefault(p.name, {}).update({anchor(h): h for _, h in headings(source(cell))})
     for cell_id, _, body in sections:
         if cell_id not in english:
             continue
+        body = CHANGE.sub("\n", body)   # the English an --update put there is not the translation
         en, ko = headings(english[cell_id]), headings(body)
-        if [len(h) - len(h.lstrip("#")) for h in en] != [len(h) - len(h.lstrip("#")) for h in ko] or len(en) != len(ko):
+        if [level for level, _ in en] != [level for level, _ in ko]:
             wrong.append(f"cell {cell_id}: headings {en} in English, {ko} in Korean (same number, same levels)")
         if len(latin_words(english[cell_id])) >= 5 and len(HANGUL.findall(body)) < len(latin_words(body)):
             wrong.append(f"cell {cell_id}: more English words than Korean syllables: not translated?")
@@ -347,14 +371,18 @@ def lint(english_path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--update", action="store_true", help="mark new and changed English cells en:todo")
-    parser.add_argument("--seal", action="store_true", help="accept the en:todo sections as translated")
-    parser.add_argument("--lint", nargs="*", metavar="NN", help="check these notebooks' translations "
-                        "(all when none is named), sealed or not")
+    step = parser.add_mutually_exclusive_group()
+    step.add_argument("--update", action="store_true", help="mark new and changed English cells en:todo")
+    step.add_argument("--seal", action="store_true", help="accept the en:todo sections as translated")
+    step.add_argument("--lint", nargs="*", metavar="NN", help="check these notebooks' translations "
+                      "(all when none is named), sealed or not")
     args = parser.parse_args(argv)
     paths = english_notebooks()
     try:
         if args.lint is not None:
+            unknown = sorted(set(args.lint) - {p.name[:2] for p in paths})
+            if unknown:
+                parser.error(f"--lint: no notebook numbered {', '.join(unknown)}")
             chosen = [p for p in paths if not args.lint or p.name[:2] in args.lint]
             wrong = [f"{translation_path(p).name}, {line}" for p in chosen for line in lint(p)]
             print("\n".join(wrong) or f"{len(chosen)} translation files: nothing wrong")
